@@ -1,0 +1,237 @@
+//! The YAML configuration (`--config FILE`, default `postmarket.yaml` in the working
+//! directory when it exists, else built-in defaults).
+//!
+//! Parsing is strict: an unknown key is an error naming the key and its line, so a typo
+//! never silently falls back to a default. Later sections (subgroups, thresholds) are added
+//! here as the commands that read them are built.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::table::schema;
+
+/// The file looked for in the working directory when `--config` is not given.
+pub const DEFAULT_CONFIG_FILE: &str = "postmarket.yaml";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Extra DICOM tags read by `scan`, each becoming a column of `headers.parquet`.
+    #[serde(default)]
+    pub extra_tags: Vec<ExtraTag>,
+    /// Replace UIDs with keyed hashes, identically in `scan` and `logs`.
+    #[serde(default)]
+    pub pseudonymize: Option<PseudonymizeConfig>,
+    #[serde(default)]
+    pub logs: LogsConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraTag {
+    /// Column name in `headers.parquet` (lower snake case).
+    pub name: String,
+    /// `"gggg,eeee"` in hexadecimal, e.g. `"0018,1150"`.
+    pub tag: String,
+    pub kind: ExtraKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtraKind {
+    Numeric,
+    Categorical,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PseudonymizeConfig {
+    /// Environment variable holding the HMAC key.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// File holding the HMAC key (its bytes, trailing newline removed).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsConfig {
+    /// Our column name → the hospital's column name, e.g. `{key: SeriesUID, score: prob}`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Operating threshold: `prediction = score >= threshold` when a log has no prediction.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+}
+
+fn default_threshold() -> f64 {
+    0.5
+}
+
+impl Default for LogsConfig {
+    fn default() -> Self {
+        LogsConfig {
+            columns: BTreeMap::new(),
+            threshold: default_threshold(),
+        }
+    }
+}
+
+impl ExtraTag {
+    /// The tag as (group, element).
+    pub fn parse_tag(&self) -> Option<(u16, u16)> {
+        parse_tag(&self.tag)
+    }
+}
+
+/// Parses `"gggg,eeee"` (also accepts `"(gggg,eeee)"` and `"ggggeeee"`).
+pub fn parse_tag(text: &str) -> Option<(u16, u16)> {
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, '(' | ')' | ',' | ' '))
+        .collect();
+    if cleaned.len() != 8 || !cleaned.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let group = u16::from_str_radix(&cleaned[..4], 16).ok()?;
+    let element = u16::from_str_radix(&cleaned[4..], 16).ok()?;
+    Some((group, element))
+}
+
+impl Config {
+    /// Loads `explicit` if given, else `postmarket.yaml` in the working directory if it
+    /// exists, else the built-in defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => {
+                let default = PathBuf::from(DEFAULT_CONFIG_FILE);
+                if !default.exists() {
+                    return Ok(Config::default());
+                }
+                default
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadConfig {
+            path: path.clone(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|message| Error::ParseConfig { path, message })
+    }
+
+    /// Parses and validates YAML text; the error names the key and line.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            serde_norway::from_str(text).map_err(|e| e.to_string())?
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, extra) in self.extra_tags.iter().enumerate() {
+            let valid_name = !extra.name.is_empty()
+                && extra.name.starts_with(|c: char| c.is_ascii_lowercase())
+                && extra
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid_name {
+                return Err(format!(
+                    "extra_tags[{i}].name: expected lower_snake_case, got {:?}",
+                    extra.name
+                ));
+            }
+            if schema::is_header_column(&extra.name) {
+                return Err(format!(
+                    "extra_tags[{i}].name: {:?} is already a built-in column",
+                    extra.name
+                ));
+            }
+            if !seen.insert(extra.name.as_str()) {
+                return Err(format!(
+                    "extra_tags[{i}].name: {:?} given twice",
+                    extra.name
+                ));
+            }
+            if extra.parse_tag().is_none() {
+                return Err(format!(
+                    "extra_tags[{i}].tag: expected \"gggg,eeee\" in hexadecimal, got {:?}",
+                    extra.tag
+                ));
+            }
+        }
+        if let Some(p) = &self.pseudonymize {
+            if p.key_env.is_some() == p.key_file.is_some() {
+                return Err("pseudonymize: give exactly one of key_env or key_file".into());
+            }
+        }
+        for ours in self.logs.columns.keys() {
+            if !schema::INFERENCE_INPUT_FIELDS.contains(&ours.as_str()) {
+                return Err(format!(
+                    "logs.columns: unknown column {ours:?}; expected one of {}",
+                    schema::INFERENCE_INPUT_FIELDS.join(", ")
+                ));
+            }
+        }
+        let t = self.logs.threshold;
+        if !(0.0..=1.0).contains(&t) {
+            return Err(format!(
+                "logs.threshold: expected a number in [0, 1], got {t}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The canonical YAML text of this config, hashed into snapshots.
+    pub fn to_yaml(&self) -> String {
+        serde_norway::to_string(self).expect("config serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_an_error_naming_key_and_line() {
+        let err = Config::parse("logs:\n  threshold: 0.4\n  treshold: 0.5\n").unwrap_err();
+        assert!(err.contains("treshold"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn empty_text_gives_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn extra_tag_must_be_hex_group_element() {
+        let err = Config::parse("extra_tags:\n  - {name: x, tag: '0018-1150', kind: numeric}\n")
+            .unwrap_err();
+        assert!(err.contains("extra_tags[0].tag"), "{err}");
+        let ok =
+            Config::parse("extra_tags:\n  - {name: x, tag: '0018,1150', kind: numeric}\n").unwrap();
+        assert_eq!(ok.extra_tags[0].parse_tag(), Some((0x0018, 0x1150)));
+    }
+
+    #[test]
+    fn extra_tag_cannot_shadow_a_builtin_column() {
+        let err = Config::parse("extra_tags:\n  - {name: kvp, tag: '0018,0060', kind: numeric}\n")
+            .unwrap_err();
+        assert!(err.contains("built-in"), "{err}");
+    }
+
+    #[test]
+    fn logs_column_mapping_names_our_columns() {
+        let err = Config::parse("logs:\n  columns: {scroe: prob}\n").unwrap_err();
+        assert!(err.contains("scroe"), "{err}");
+    }
+}

@@ -1,0 +1,219 @@
+//! `synth`: realistic synthetic DICOM series and inference logs with a known drift.
+//!
+//! Layout written under the output folder:
+//!
+//! ```text
+//! baseline/dicom/case00001/slice001.dcm …   baseline/inferences.jsonl
+//! serving/dicom/case00001/slice001.dcm …    serving/inferences.jsonl
+//! truth.yaml                                what was injected, and the score model
+//! ```
+//!
+//! Cases are drawn by [`population::draw_case`] with one generator per case, written in
+//! parallel, and are identical for a given seed whatever the thread count.
+
+pub mod files;
+pub mod population;
+pub mod scenario;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use files::SeriesIds;
+use population::{draw_case, Case};
+use scenario::Effects;
+pub use scenario::Scenario;
+
+pub struct SynthOptions {
+    pub out: PathBuf,
+    pub scenarios: Vec<Scenario>,
+    /// Cases (series) per side.
+    pub cases: u64,
+    pub slices: u32,
+    /// Rows and columns of the (tiny) pixel matrix.
+    pub matrix: u16,
+    pub seed: u64,
+}
+
+/// What `truth.yaml` records.
+#[derive(Debug, Serialize)]
+pub struct Truth {
+    pub format_version: u32,
+    pub generator: String,
+    pub seed: u64,
+    pub cases_per_side: u64,
+    pub slices_per_series: u32,
+    pub scenarios: Vec<TruthScenario>,
+    pub score_model: &'static str,
+    pub baseline_window: [String; 2],
+    pub serving_window: [String; 2],
+    pub corrupted_files: Vec<CorruptedFile>,
+    pub malformed_log_lines: Vec<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TruthScenario {
+    pub name: Scenario,
+    pub injected: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CorruptedFile {
+    pub path: String,
+    pub how: &'static str,
+}
+
+/// Writes both sides and `truth.yaml`; returns the truth.
+pub fn generate(options: &SynthOptions) -> Result<Truth> {
+    let baseline_start = NaiveDate::from_ymd_opt(2025, 1, 6).expect("valid date");
+    let serving_start = NaiveDate::from_ymd_opt(2026, 10, 5).expect("valid date");
+    let serving_effects = Effects::serving(&options.scenarios);
+    write_side(
+        options,
+        "baseline",
+        0,
+        &Effects::default(),
+        baseline_start,
+        84,
+        false,
+    )?;
+    let corrupted = write_side(
+        options,
+        "serving",
+        1,
+        &serving_effects,
+        serving_start,
+        28,
+        true,
+    )?;
+    let window = |start: NaiveDate, days: i64| {
+        [
+            start.to_string(),
+            (start + Duration::days(days - 1)).to_string(),
+        ]
+    };
+    let truth = Truth {
+        format_version: 1,
+        generator: concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string(),
+        seed: options.seed,
+        cases_per_side: options.cases,
+        slices_per_series: options.slices,
+        scenarios: options
+            .scenarios
+            .iter()
+            .map(|s| TruthScenario {
+                name: *s,
+                injected: s.describe(),
+            })
+            .collect(),
+        score_model: "latent severity z ~ N(0.012*(age-58), 1); label v1: z > 0.84, v2: z > 0.40; \
+score = sigmoid(2.5*q*(z-0.84) + N(0,0.8) - 0.4), q = 1 x 0.55 if CT slice >= 2.5 mm x 0.45 on kernel STANDARD_DL; \
+unapproved version: logit*0.6 + 0.9",
+        baseline_window: window(baseline_start, 84),
+        serving_window: window(serving_start, 28),
+        corrupted_files: corrupted.files,
+        malformed_log_lines: corrupted.lines,
+    };
+    let path = options.out.join("truth.yaml");
+    let text = serde_norway::to_string(&truth).expect("truth serialises");
+    std::fs::write(&path, text).map_err(|e| Error::write(&path, e))?;
+    Ok(truth)
+}
+
+#[derive(Default)]
+struct Corrupted {
+    files: Vec<CorruptedFile>,
+    lines: Vec<u64>,
+}
+
+fn write_side(
+    options: &SynthOptions,
+    side_name: &str,
+    side: u64,
+    effects: &Effects,
+    start: NaiveDate,
+    days: i64,
+    serving: bool,
+) -> Result<Corrupted> {
+    let dir = options.out.join(side_name);
+    let dicom_dir = dir.join("dicom");
+    std::fs::create_dir_all(&dicom_dir).map_err(|e| Error::write(&dicom_dir, e))?;
+    let seed = options.seed;
+    let written: Vec<(Case, SeriesIds, i64)> = (0..options.cases)
+        .into_par_iter()
+        .map(|index| -> Result<(Case, SeriesIds, i64)> {
+            let case = draw_case(seed, side, index, effects, serving);
+            let mut rng = population::case_rng(seed ^ 0xD1C0, side, index);
+            let offset_s = (case.time * (days * 86_400) as f64) as i64;
+            let day = start + Duration::seconds(offset_s);
+            let ids = SeriesIds::draw(&mut rng, &case, day);
+            let case_dir = dicom_dir.join(format!("case{:05}", index + 1));
+            files::write_series(
+                &case_dir,
+                &case,
+                &ids,
+                &mut rng,
+                options.slices,
+                options.matrix,
+            )?;
+            Ok((case, ids, offset_s))
+        })
+        .collect::<Result<_>>()?;
+
+    let mut corrupted = Corrupted::default();
+    if effects.corrupt {
+        let mut rng = population::case_rng(seed ^ 0xBAD, side, 0);
+        for (index, _) in written.iter().enumerate() {
+            // About 4% of files: every 25th case loses its first slice.
+            if index % 25 == 12 {
+                let path = dicom_dir
+                    .join(format!("case{:05}", index + 1))
+                    .join("slice001.dcm");
+                let how = files::corrupt_file(&path, (index / 25) as u64, &mut rng)?;
+                corrupted.files.push(CorruptedFile {
+                    path: relative(&options.out, &path),
+                    how,
+                });
+            }
+        }
+        let notes = dicom_dir.join("export-notes.txt");
+        std::fs::write(&notes, "Exported from PACS; see ticket 4711.\n")
+            .map_err(|e| Error::write(&notes, e))?;
+        corrupted.files.push(CorruptedFile {
+            path: relative(&options.out, &notes),
+            how: "not-dicom",
+        });
+    }
+
+    // Inference logs in time order, as a serving system would append them.
+    let mut order: Vec<usize> = (0..written.len()).collect();
+    order.sort_by_key(|&i| (written[i].2, i));
+    let log_path = dir.join("inferences.jsonl");
+    let file = std::fs::File::create(&log_path).map_err(|e| Error::write(&log_path, e))?;
+    let mut out = std::io::BufWriter::new(file);
+    let epoch = Utc.from_utc_datetime(&start.and_hms_opt(0, 0, 0).expect("valid time"));
+    for (line_no, &i) in order.iter().enumerate() {
+        let (case, ids, offset_s) = &written[i];
+        let ts = (epoch + Duration::seconds(*offset_s))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut line = files::inference_line(case, &ids.series_uid, &ts, 0.5);
+        if effects.corrupt && line_no % 33 == 7 {
+            line = files::corrupt_line(&line, (line_no / 33) as u64);
+            corrupted.lines.push(line_no as u64 + 1);
+        }
+        writeln!(out, "{line}").map_err(|e| Error::write(&log_path, e))?;
+    }
+    out.flush().map_err(|e| Error::write(&log_path, e))?;
+    Ok(corrupted)
+}
+
+fn relative(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

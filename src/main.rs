@@ -1,0 +1,42 @@
+//! The `postmarket` binary: parse the command line, dispatch, map errors to exit codes.
+
+use clap::Parser;
+
+use postmarket::cli::{Cli, Command};
+use postmarket::cmd::{self, Context};
+use postmarket::error::Error;
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            report(&e);
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: &Cli) -> Result<i32, Error> {
+    let ctx = Context::new(&cli.global)?;
+    match &cli.command {
+        Command::Scan(args) => cmd::scan::run(args, &ctx),
+        Command::Logs(args) => cmd::logs::run(args, &ctx),
+        Command::Synth(args) => cmd::synth::run(args, &ctx),
+        Command::Demo(args) => cmd::demo::run(args, &ctx),
+    }
+}
+
+/// Prints the error and its chain of causes, like fd and cargo-nextest do.
+fn report(e: &Error) {
+    eprintln!("error: {e}");
+    let mut source = std::error::Error::source(e);
+    if source.is_some() {
+        eprintln!("\nCaused by:");
+    }
+    while let Some(cause) = source {
+        eprintln!("    {cause}");
+        source = cause.source();
+    }
+}

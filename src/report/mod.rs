@@ -1,0 +1,3 @@
+//! Output for people: terminal tables. (Report files arrive with the drift engine.)
+
+pub mod terminal;

@@ -1,0 +1,67 @@
+//! Terminal tables (comfy-table) on stderr, with colour only when the user and the
+//! terminal want it (`--color`, `NO_COLOR`).
+
+use std::io::IsTerminal;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, ContentArrangement, Table};
+
+use crate::cli::ColorChoice;
+
+/// Whether to colour output on stderr.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+/// A two-column table of labels and values.
+pub fn key_values(title: &str, rows: &[(String, String)], color: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !color {
+        table.force_no_tty();
+    }
+    let header = Cell::new(title);
+    table.set_header(vec![
+        if color {
+            header.add_attribute(comfy_table::Attribute::Bold)
+        } else {
+            header
+        },
+        Cell::new(""),
+    ]);
+    for (k, v) in rows {
+        table.add_row(vec![Cell::new(k), Cell::new(v)]);
+    }
+    table
+}
+
+/// `counts` as "A 12, B 3, …", most frequent first, at most `limit` entries.
+pub fn top_counts<'a>(
+    counts: impl IntoIterator<Item = (&'a String, &'a u64)>,
+    limit: usize,
+) -> String {
+    let mut list: Vec<_> = counts.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut parts: Vec<String> = list
+        .iter()
+        .take(limit)
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    if list.len() > limit {
+        parts.push(format!("… {} more", list.len() - limit));
+    }
+    if parts.is_empty() {
+        "—".to_string()
+    } else {
+        parts.join(", ")
+    }
+}

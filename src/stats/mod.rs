@@ -1,0 +1,14 @@
+//! Statistical tests and effect sizes: pure functions over slices returning plain structs.
+//!
+//! Nothing here does I/O or knows about Arrow; every function is checked against reference
+//! values computed once with SciPy / scikit-learn / statsmodels (`scripts/make_fixtures.py`,
+//! committed fixtures under `testdata/fixtures/`).
+
+pub mod calibration;
+pub mod changepoint;
+pub mod chisq;
+pub mod distance;
+pub mod fdr;
+pub mod ks;
+pub mod proportion;
+pub mod roc;
