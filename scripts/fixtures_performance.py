@@ -141,6 +141,9 @@ def roc_cases():
     add("all_scores_tied", [0.5] * 8, [0, 1, 0, 1, 1, 0, 0, 1], scores_b=[0.5] * 8)
     add("identical_models", [0.1, 0.6, 0.4, 0.8, 0.3, 0.9, 0.5], [0, 1, 1, 1, 0, 1, 0],
         scores_b=[0.1, 0.6, 0.4, 0.8, 0.3, 0.9, 0.5])
+    # Model a is nearly reversed, b perfect: both Wald intervals need clipping at the bottom.
+    add("clipped_intervals", [0.9, 0.8, 0.3, 0.7, 0.2, 0.6], [0, 0, 0, 1, 1, 1],
+        scores_b=[0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
     add("two_per_class_conf90", [0.3, 0.6, 0.6, 0.9], [0, 1, 0, 1], conf=0.90)
     # Realistic monitoring sizes: a weak and a stronger model on the same cases.
     for n, prev, conf in [(200, 0.3, 0.95), (5000, 0.12, 0.99)]:
@@ -160,7 +163,7 @@ def wilson_cases():
     out = []
     for x, n, conf in [(0, 10, 0.95), (10, 10, 0.95), (0, 1, 0.95), (1, 1, 0.9), (5, 20, 0.95),
                        (93, 100, 0.95), (93, 100, 0.99), (0, 5000, 0.95), (4990, 5000, 0.95),
-                       (412, 5000, 0.9), (1, 3, 0.8)]:
+                       (412, 5000, 0.9), (1, 3, 0.8), (0, 50, 0.9), (3, 3, 0.95), (13, 13, 0.99)]:
         low, high = proportion_confint(x, n, alpha=1 - conf, method="wilson")
         out.append(dict(x=x, n=n, confidence=conf, low=low, high=high))
     return out
@@ -208,7 +211,8 @@ def binom_cases():
     for k, n, p in [(0, 100, 0.01), (1, 100, 0.01), (5, 100, 0.01), (3, 300, 0.01), (7, 10, 0.5),
                     (5, 10, 0.5), (0, 1, 0.5), (50, 5000, 0.01), (72, 5000, 0.01), (2, 1000, 0.01),
                     (30, 40, 0.6), (1, 20, 0.3), (0, 10, 0.0), (3, 10, 0.0), (10, 10, 1.0),
-                    (4, 10, 1.0)]:
+                    (4, 10, 1.0), (3, 10, 0.5), (13, 40, 0.5), (27, 40, 0.5), (60, 100, 0.5),
+                    (41, 100, 0.5), (2, 9, 0.5), (1, 8, 0.25), (5, 12, 1 / 3)]:
         for alt in ("two-sided", "greater", "less"):
             out.append(dict(k=k, n=n, p=p, alternative=alt,
                             p_value=stats.binomtest(k, n, p, alternative=alt).pvalue))
@@ -363,11 +367,21 @@ def simulate(p0=0.1, p1=0.2, reps=400, cap=400_000, change_at=1000, seed=7):
                     delay_median=float(np.median(rl - change)),
                     delay_p90=float(np.percentile(rl - change, 90)))
 
+    def textbook_cusum_arl0(k=0.5, h=5.0, max_steps=20_000):
+        """ARL0 of the normal-theory k = 0.5, h = 5 CUSUM on the same skewed 0/1 stream."""
+        alarm, s, sd = np.full(reps, -1), np.zeros(reps), np.sqrt(p0 * (1 - p0))
+        for t in range(max_steps):
+            s = np.maximum(0.0, s + ((r.random(reps) < p0) - p0) / sd - k)
+            alarm[(s > h) & (alarm < 0)] = t
+            if (alarm >= 0).all():
+                break
+        return float(np.where(alarm < 0, max_steps, alarm + 1).mean())
+
     ph0, cs0 = run(p0, p0, cap)
     ph1, cs1 = run(p0, p1, change_at)
     return dict(
         stream=f"Bernoulli({p0}) errors; shift to Bernoulli({p1}) at case {change_at}",
-        reps=reps, cap=cap, seed=seed,
+        reps=reps, cap=cap, seed=seed, textbook_cusum_k05_h5_arl0=textbook_cusum_arl0(),
         page_hinkley=dict(params=PH_DEFAULT, arl0=summary(ph0, cap)["mean"],
                           arl0_median=summary(ph0, cap)["median"],
                           arl0_censored=summary(ph0, cap)["censored"], shift=summary(ph1, change_at)),

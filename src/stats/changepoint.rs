@@ -266,6 +266,16 @@ mod tests {
     }
 
     #[test]
+    fn page_hinkley_raises_no_alarm_before_min_samples() {
+        // The statistic passes λ = 1 at the third value but alarms only once 10 are seen.
+        let xs = [0.0, 0.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0];
+        let p = PageHinkleyParams::new(0.0, 1.0, 10).unwrap();
+        assert_eq!(page_hinkley(&xs, &p), Some(9));
+        let eager = PageHinkleyParams::new(0.0, 1.0, 1).unwrap();
+        assert_eq!(page_hinkley(&xs, &eager), Some(2));
+    }
+
+    #[test]
     fn cusum_with_burn_in_ignores_burn_in_values_and_reports_absolute_index() {
         // The alternating burn-in (mean 0.5, sd √0.3) is only used for the reference.
         let mut xs = vec![0.0, 1.0, 0.0, 1.0, 0.0, 1.0];

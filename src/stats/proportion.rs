@@ -51,8 +51,10 @@ pub(crate) fn z_critical(confidence: f64) -> Option<f64> {
     Some(normal.inverse_cdf(1.0 - (1.0 - confidence) / 2.0))
 }
 
-/// Wilson score interval for `successes` out of `n`, clipped to [0, 1] as statsmodels does
-/// (the bounds at 0 and `n` successes are 0 and 1 up to rounding).
+/// Wilson score interval for `successes` out of `n`, clipped to [0, 1] as statsmodels does.
+/// At 0 successes the lower bound is exactly 0 and at `n` the upper bound exactly 1, where
+/// statsmodels leaves rounding residue of about 1e-16 (so a gate comparing a bound with 0 or
+/// 1 behaves predictably).
 pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<Interval> {
     if n == 0 || successes > n {
         return None;
@@ -62,10 +64,17 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<Interval> {
     let denom = 1.0 + z2 / nf;
     let center = (q + z2 / (2.0 * nf)) / denom;
     let half = z * (q * (1.0 - q) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
-    Some(Interval {
-        low: (center - half).clamp(0.0, 1.0),
-        high: (center + half).clamp(0.0, 1.0),
-    })
+    let low = if successes == 0 {
+        0.0
+    } else {
+        (center - half).clamp(0.0, 1.0)
+    };
+    let high = if successes == n {
+        1.0
+    } else {
+        (center + half).clamp(0.0, 1.0)
+    };
+    Some(Interval { low, high })
 }
 
 /// Newcombe's hybrid score interval (method 10 of Newcombe 1998) for `p1 - p2` of two
@@ -253,6 +262,16 @@ mod tests {
             let got = wilson(u(case, "x"), u(case, "n"), f(case, "confidence")).unwrap();
             assert_close(got.low, f(case, "low"), &format!("low {case}"));
             assert_close(got.high, f(case, "high"), &format!("high {case}"));
+        }
+    }
+
+    #[test]
+    fn wilson_bounds_are_exactly_0_and_1_at_no_and_all_successes() {
+        for n in [1, 3, 7, 13, 50, 999] {
+            for conf in [0.8, 0.9, 0.95, 0.99] {
+                assert_eq!(wilson(0, n, conf).unwrap().low, 0.0, "n={n} conf={conf}");
+                assert_eq!(wilson(n, n, conf).unwrap().high, 1.0, "n={n} conf={conf}");
+            }
         }
     }
 
