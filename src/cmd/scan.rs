@@ -59,6 +59,12 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
                 .join(", ")
         )));
     }
+    if summary.rows_written == 0 {
+        return Err(Error::NoInput(format!(
+            "none of the {} files could be read as DICOM (see the rejected reasons above)",
+            summary.files_seen
+        )));
+    }
     if args.strict && !summary.rejects.is_empty() {
         let first = &summary.rejects.items[0];
         return Err(Error::Strict {

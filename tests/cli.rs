@@ -1,0 +1,43 @@
+//! Command-line behaviour shared by every command: config errors and exit codes.
+
+use crate::workdir::Workdir;
+
+#[test]
+fn an_unknown_config_key_is_a_usage_error_naming_key_and_line() {
+    let wd = Workdir::new();
+    wd.write("postmarket.yaml", "logs:\n  threshold: 0.5\nextra_tag: []\n");
+    wd.write("log.jsonl", "");
+    let stderr = wd.run_expect(&["logs", "log.jsonl", "-o", "i.parquet"], 2);
+    assert!(stderr.contains("extra_tag"), "{stderr}");
+    assert!(stderr.contains("line 3"), "{stderr}");
+}
+
+#[test]
+fn an_explicit_missing_config_is_a_usage_error() {
+    let wd = Workdir::new();
+    let stderr = wd.run_expect(&["--config", "nope.yaml", "synth", "-o", "s", "--cases", "1"], 2);
+    assert!(stderr.contains("nope.yaml"), "{stderr}");
+}
+
+#[test]
+fn zero_jobs_is_a_usage_error() {
+    let wd = Workdir::new();
+    wd.write("x.dcm", "");
+    wd.run_expect(&["scan", "x.dcm", "-o", "h.parquet", "--jobs", "0"], 2);
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let wd = Workdir::new();
+    let out = wd.run(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Exit codes"), "{text}");
+    assert!(text.contains("3  unreadable"), "{text}");
+}
+
+#[test]
+fn an_unknown_scenario_lists_the_known_ones() {
+    let wd = Workdir::new();
+    let stderr = wd.run_expect(&["synth", "--scenario", "scanner-upgarde", "-o", "s"], 2);
+    assert!(stderr.contains("scanner-upgrade"), "{stderr}");
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real binary on committed testdata and synthetic data.
+//! One module per command, plus the cross-cutting privacy and determinism checks.
+
+mod workdir;
+
+mod table_read;
+
+mod cli;
+mod logs;
+mod privacy;
+mod scan;
+mod synth;
