@@ -121,7 +121,6 @@ pub fn scan(inputs: &[PathBuf], output: &Path, options: &ScanOptions) -> Result<
         }
     }
     flush(&mut chunk, &mut summary)?;
-    drop(flush);
     progress.finish_and_clear();
     summary.rows_written = writer.finish()?;
     summary.elapsed = started.elapsed();

@@ -111,7 +111,7 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
             })
             .collect(),
         score_model: "latent severity z ~ N(0.012*(age-58), 1); label v1: z > 0.84, v2: z > 0.40; \
-score = sigmoid(2.5*q*(z-0.84) + N(0,0.8) - 0.4), q = 1 x 0.55 if CT slice >= 2.5 mm x 0.45 on kernel STANDARD_DL; \
+score = sigmoid(2.5*q*(z-0.84) + N(0,0.8) - 0.4), q = 1 x 0.45 if CT slice >= 2.5 mm x 0.35 on kernel STANDARD_DL; \
 unapproved version: logit*0.6 + 0.9",
         baseline_window: window(baseline_start, 84),
         serving_window: window(serving_start, 28),

@@ -5,7 +5,7 @@
 //! each case has a latent severity `z ~ N(0,1)` (shifted up by age); the label under
 //! definition v1 is `z > 0.84` (about 20% prevalence), under v2 `z > 0.40` (borderline cases
 //! count). The model answers `sigmoid(2.5 · q · (z − 0.84) + ε − 0.4)`, `ε ~ N(0, 0.8)`,
-//! where the image quality factor `q` is 1, times 0.55 on slices ≥ 2.5 mm, times 0.45 on
+//! where the image quality factor `q` is 1, times 0.45 on CT slices ≥ 2.5 mm, times 0.35 on
 //! the deep-learning kernel of the upgraded scanner. An unapproved model version shifts and
 //! flattens the logit (`0.6 · logit + 0.9`).
 
@@ -199,10 +199,10 @@ pub fn draw_case(seed: u64, side: u64, index: u64, effects: &Effects, serving: b
     };
     let mut quality = 1.0;
     if is_ct && slice_thickness >= 2.5 {
-        quality *= 0.55;
+        quality *= 0.45;
     }
     if kernel == Some("STANDARD_DL") {
-        quality *= 0.45;
+        quality *= 0.35;
     }
     let mut logit = 2.5 * quality * (z - THRESHOLD_V1) + normal(0.0, 0.8).sample(&mut rng) - 0.4;
     let model_version = if effects.model_swap && changed {
@@ -273,8 +273,9 @@ mod tests {
 
     #[test]
     fn thick_slices_lower_sensitivity() {
-        let thin = sensitivity(Effects::default(), |c| c.slice_thickness < 2.5);
-        let thick = sensitivity(Effects::default(), |c| c.slice_thickness >= 2.5);
+        let ct = |c: &Case| c.scanner.modality == "CT";
+        let thin = sensitivity(Effects::default(), |c| ct(c) && c.slice_thickness < 2.5);
+        let thick = sensitivity(Effects::default(), |c| ct(c) && c.slice_thickness >= 2.5);
         assert!(thin - thick > 0.1, "thin {thin:.3} thick {thick:.3}");
     }
 

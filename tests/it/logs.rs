@@ -19,11 +19,26 @@ fn jsonl_bad_lines_are_rejected_by_line_and_the_rest_kept() {
         r#"{"timestamp":1790000000000,"key":"1.2.8","model":"m","model_version":"1","score":"0.4","prediction":true}"#,
     ];
     wd.write("log.jsonl", lines.join("\n"));
-    let stderr = wd.run_expect(&["logs", "log.jsonl", "-o", "i.parquet", "--rejects", "r.parquet"], 0);
+    let stderr = wd.run_expect(
+        &[
+            "logs",
+            "log.jsonl",
+            "-o",
+            "i.parquet",
+            "--rejects",
+            "r.parquet",
+        ],
+        0,
+    );
     assert!(stderr.contains("log.jsonl:3"), "{stderr}");
     let rejects: Vec<(u64, String)> = rows(&wd.path("r.parquet"))
         .into_iter()
-        .map(|r| (r["line"].as_u64().unwrap(), r["kind"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["kind"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         rejects,
@@ -59,13 +74,26 @@ fn csv_columns_are_mapped_from_the_hospitals_names() {
          2026-10-05T08:00:00Z,1.2.4,edema-net,2.1.0,abc,,CANARY^CSV\n\
          2026-10-05T08:00:00Z,1.2.5,edema-net,2.1.0,0.1,0,CANARY^CSV,extra-field\n",
     );
-    wd.run_expect(&["logs", "log.csv", "-o", "i.parquet", "--rejects", "r.parquet"], 0);
+    wd.run_expect(
+        &[
+            "logs",
+            "log.csv",
+            "-o",
+            "i.parquet",
+            "--rejects",
+            "r.parquet",
+        ],
+        0,
+    );
     let kept = rows(&wd.path("i.parquet"));
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0]["key"], "1.2.3");
     assert_eq!(kept[0]["prediction"], 1, "0.35 >= threshold 0.3");
     let rejects = rows(&wd.path("r.parquet"));
-    let lines: Vec<u64> = rejects.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = rejects
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, vec![3, 4]);
     assert_eq!(rejects[0]["kind"], "bad-score");
     assert_eq!(rejects[1]["kind"], "malformed-csv");
@@ -74,13 +102,33 @@ fn csv_columns_are_mapped_from_the_hospitals_names() {
 #[test]
 fn a_csv_lacking_a_required_column_is_one_reject_naming_it() {
     let wd = Workdir::new();
-    wd.write("a.csv", "timestamp,key,model,model_version,score\n2026-10-05T08:00:00Z,1.2.3,m,1,0.5\n");
-    wd.write("b.csv", "timestamp,key,model,score\n2026-10-05T08:00:00Z,1.2.4,m,0.5\n");
-    wd.run_expect(&["logs", "a.csv", "b.csv", "-o", "i.parquet", "--rejects", "r.parquet"], 0);
+    wd.write(
+        "a.csv",
+        "timestamp,key,model,model_version,score\n2026-10-05T08:00:00Z,1.2.3,m,1,0.5\n",
+    );
+    wd.write(
+        "b.csv",
+        "timestamp,key,model,score\n2026-10-05T08:00:00Z,1.2.4,m,0.5\n",
+    );
+    wd.run_expect(
+        &[
+            "logs",
+            "a.csv",
+            "b.csv",
+            "-o",
+            "i.parquet",
+            "--rejects",
+            "r.parquet",
+        ],
+        0,
+    );
     let rejects = rows(&wd.path("r.parquet"));
     assert_eq!(rejects.len(), 1);
     assert_eq!(rejects[0]["kind"], "unreadable-file");
-    assert!(rejects[0]["reason"].as_str().unwrap().contains("model_version"));
+    assert!(rejects[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("model_version"));
     assert_eq!(rows(&wd.path("i.parquet")).len(), 1);
 }
 
@@ -90,7 +138,10 @@ fn parquet_logs_round_trip_through_our_own_output() {
     wd.write("log.jsonl", format!("{GOOD}\n"));
     wd.run_expect(&["logs", "log.jsonl", "-o", "first.parquet"], 0);
     wd.run_expect(&["logs", "first.parquet", "-o", "second.parquet"], 0);
-    assert_eq!(rows(&wd.path("first.parquet")), rows(&wd.path("second.parquet")));
+    assert_eq!(
+        rows(&wd.path("first.parquet")),
+        rows(&wd.path("second.parquet"))
+    );
 }
 
 #[test]

@@ -5,7 +5,10 @@ use crate::workdir::Workdir;
 #[test]
 fn an_unknown_config_key_is_a_usage_error_naming_key_and_line() {
     let wd = Workdir::new();
-    wd.write("postmarket.yaml", "logs:\n  threshold: 0.5\nextra_tag: []\n");
+    wd.write(
+        "postmarket.yaml",
+        "logs:\n  threshold: 0.5\nextra_tag: []\n",
+    );
     wd.write("log.jsonl", "");
     let stderr = wd.run_expect(&["logs", "log.jsonl", "-o", "i.parquet"], 2);
     assert!(stderr.contains("extra_tag"), "{stderr}");
@@ -15,7 +18,10 @@ fn an_unknown_config_key_is_a_usage_error_naming_key_and_line() {
 #[test]
 fn an_explicit_missing_config_is_a_usage_error() {
     let wd = Workdir::new();
-    let stderr = wd.run_expect(&["--config", "nope.yaml", "synth", "-o", "s", "--cases", "1"], 2);
+    let stderr = wd.run_expect(
+        &["--config", "nope.yaml", "synth", "-o", "s", "--cases", "1"],
+        2,
+    );
     assert!(stderr.contains("nope.yaml"), "{stderr}");
 }
 

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int8Type, TimestampMicrosecondType, UInt64Type};
+use arrow_array::types::{
+    Date32Type, Float64Type, Int32Type, Int8Type, TimestampMicrosecondType, UInt64Type,
+};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use serde_json::Value;

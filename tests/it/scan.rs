@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::table_read::rows;
 use crate::workdir::{testdata, Workdir};
 
-const EXTRA_CONFIG: &str = "extra_tags:\n  - {name: exposure_time, tag: '0018,1150', kind: numeric}\n";
+const EXTRA_CONFIG: &str =
+    "extra_tags:\n  - {name: exposure_time, tag: '0018,1150', kind: numeric}\n";
 
 fn expected() -> Value {
     let text = std::fs::read_to_string(testdata("dicom/expected.json")).unwrap();
@@ -17,7 +18,12 @@ fn expected() -> Value {
 
 fn file_key(source_path: &str) -> String {
     let path = std::path::Path::new(source_path);
-    let dir = path.parent().unwrap().file_name().unwrap().to_string_lossy();
+    let dir = path
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
     format!("{dir}/{}", path.file_name().unwrap().to_string_lossy())
 }
 
@@ -55,7 +61,12 @@ fn header_values_match_pydicom_for_every_transfer_syntax() {
         let row = &got[file];
         for (column, want_value) in want.as_object().unwrap() {
             if column == "extra" {
-                assert_same(file, "exposure_time", &row["exposure_time"], &want_value["exposure_time"]);
+                assert_same(
+                    file,
+                    "exposure_time",
+                    &row["exposure_time"],
+                    &want_value["exposure_time"],
+                );
                 continue;
             }
             assert_same(file, column, &row[column], want_value);
@@ -71,7 +82,14 @@ fn every_bad_file_is_rejected_with_its_reason_and_the_run_goes_on() {
     // Good and bad together: the bad ones must not stop the good ones.
     let root = testdata("dicom");
     let stderr = wd.run_expect(
-        &["scan", root.to_str().unwrap(), "-o", "h.parquet", "--rejects", "r.parquet"],
+        &[
+            "scan",
+            root.to_str().unwrap(),
+            "-o",
+            "h.parquet",
+            "--rejects",
+            "r.parquet",
+        ],
         0,
     );
     assert!(stderr.contains("rejected"), "{stderr}");
@@ -88,7 +106,9 @@ fn every_bad_file_is_rejected_with_its_reason_and_the_run_goes_on() {
     let non_dicom_in_tree = got.len() - rejects.len();
     assert_eq!(rows(&wd.path("h.parquet")).len(), good);
     for (file, want) in rejects {
-        let kind = got.get(file).unwrap_or_else(|| panic!("{file} was not rejected"));
+        let kind = got
+            .get(file)
+            .unwrap_or_else(|| panic!("{file} was not rejected"));
         if want != "any" {
             assert_eq!(kind, want.as_str().unwrap(), "{file}");
         }
@@ -103,7 +123,14 @@ fn strict_makes_a_rejected_file_fatal() {
     let bad = testdata("dicom/bad/truncated.dcm");
     let good = testdata("dicom/good/ct_implicit_le.dcm");
     let stderr = wd.run_expect(
-        &["scan", good.to_str().unwrap(), bad.to_str().unwrap(), "-o", "h.parquet", "--strict"],
+        &[
+            "scan",
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            "-o",
+            "h.parquet",
+            "--strict",
+        ],
         3,
     );
     assert!(stderr.contains("truncated.dcm"), "{stderr}");
@@ -127,12 +154,23 @@ fn a_missing_input_path_is_named() {
 #[test]
 fn synthetic_series_scan_to_one_row_per_file_with_the_written_values() {
     let wd = Workdir::new();
-    wd.run_expect(&["synth", "-o", "s", "--cases", "20", "--slices", "2", "--seed", "3"], 0);
-    wd.run_expect(&["scan", "s/baseline/dicom", "-o", "h.parquet", "--jobs", "2"], 0);
+    wd.run_expect(
+        &[
+            "synth", "-o", "s", "--cases", "20", "--slices", "2", "--seed", "3",
+        ],
+        0,
+    );
+    wd.run_expect(
+        &["scan", "s/baseline/dicom", "-o", "h.parquet", "--jobs", "2"],
+        0,
+    );
     let rows = rows(&wd.path("h.parquet"));
     assert_eq!(rows.len(), 40);
     // Sorted walk order: case00001/slice001 first.
-    assert!(rows[0]["source_path"].as_str().unwrap().ends_with("case00001/slice001.dcm"));
+    assert!(rows[0]["source_path"]
+        .as_str()
+        .unwrap()
+        .ends_with("case00001/slice001.dcm"));
     for row in &rows {
         assert_eq!(row["transfer_syntax_uid"], "1.2.840.10008.1.2.1");
         assert!(row["patient_age_years"].as_f64().unwrap() >= 18.0);

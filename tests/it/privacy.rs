@@ -38,7 +38,11 @@ fn assert_absent(canaries: &[String], outputs: &[PathBuf], messages: &str) {
                 "{canary:?} in the bytes of {}",
                 path.display()
             );
-            assert!(!decoded.contains(canary.as_str()), "{canary:?} in {}", path.display());
+            assert!(
+                !decoded.contains(canary.as_str()),
+                "{canary:?} in {}",
+                path.display()
+            );
         }
     }
     for canary in canaries {
@@ -60,11 +64,25 @@ fn planted_phi_in_dicom_and_logs_reaches_no_output() {
     );
     let dicom = testdata("dicom");
     let mut messages = wd.run_expect(
-        &["scan", dicom.to_str().unwrap(), "-o", "out/h.parquet", "--rejects", "out/hr.parquet"],
+        &[
+            "scan",
+            dicom.to_str().unwrap(),
+            "-o",
+            "out/h.parquet",
+            "--rejects",
+            "out/hr.parquet",
+        ],
         0,
     );
     messages += &wd.run_expect(
-        &["logs", "log.jsonl", "-o", "out/i.parquet", "--rejects", "out/ir.parquet"],
+        &[
+            "logs",
+            "log.jsonl",
+            "-o",
+            "out/i.parquet",
+            "--rejects",
+            "out/ir.parquet",
+        ],
         0,
     );
     assert_eq!(rows(&wd.path("out/ir.parquet")).len(), 2);
@@ -74,27 +92,61 @@ fn planted_phi_in_dicom_and_logs_reaches_no_output() {
 #[test]
 fn synthetic_patient_identities_reach_no_output() {
     let wd = Workdir::new();
-    wd.run_expect(&["synth", "-o", "s", "--cases", "15", "--scenario", "corrupt-files"], 0);
+    wd.run_expect(
+        &[
+            "synth",
+            "-o",
+            "s",
+            "--cases",
+            "15",
+            "--scenario",
+            "corrupt-files",
+        ],
+        0,
+    );
     // Collect what synth planted, reading the files independently.
     let mut planted = Vec::new();
     for path in files_under(&wd.path("s/serving/dicom")) {
-        let Ok(obj) = dicom_object::open_file(&path) else { continue };
+        let Ok(obj) = dicom_object::open_file(&path) else {
+            continue;
+        };
         for tag in [
             tags::PATIENT_NAME,
             tags::PATIENT_ID,
             tags::PATIENT_BIRTH_DATE,
             tags::ACCESSION_NUMBER,
         ] {
-            planted.push(obj.element(tag).unwrap().to_str().unwrap().trim().to_string());
+            planted.push(
+                obj.element(tag)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .trim()
+                    .to_string(),
+            );
         }
     }
     assert!(planted.len() >= 40, "{}", planted.len());
     let mut messages = wd.run_expect(
-        &["scan", "s/serving/dicom", "-o", "out/h.parquet", "--rejects", "out/hr.parquet"],
+        &[
+            "scan",
+            "s/serving/dicom",
+            "-o",
+            "out/h.parquet",
+            "--rejects",
+            "out/hr.parquet",
+        ],
         0,
     );
     messages += &wd.run_expect(
-        &["logs", "s/serving/inferences.jsonl", "-o", "out/i.parquet", "--rejects", "out/ir.parquet"],
+        &[
+            "logs",
+            "s/serving/inferences.jsonl",
+            "-o",
+            "out/i.parquet",
+            "--rejects",
+            "out/ir.parquet",
+        ],
         0,
     );
     assert_absent(&planted, &files_under(&wd.path("out")), &messages);
@@ -103,23 +155,42 @@ fn synthetic_patient_identities_reach_no_output() {
 #[test]
 fn pseudonymised_uids_still_join_headers_to_inferences() {
     let wd = Workdir::new();
-    wd.write("postmarket.yaml", "pseudonymize:\n  key_env: POSTMARKET_KEY\n");
+    wd.write(
+        "postmarket.yaml",
+        "pseudonymize:\n  key_env: POSTMARKET_KEY\n",
+    );
     wd.run_expect(&["synth", "-o", "s", "--cases", "5", "--slices", "1"], 0);
     let key = "a-test-key-of-enough-length";
     let run = |args: &[&str]| {
-        let out = wd.command(args).env("POSTMARKET_KEY", key).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = wd
+            .command(args)
+            .env("POSTMARKET_KEY", key)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(&["scan", "s/baseline/dicom", "-o", "h.parquet"]);
     run(&["logs", "s/baseline/inferences.jsonl", "-o", "i.parquet"]);
     let headers = rows(&wd.path("h.parquet"));
     let inferences = rows(&wd.path("i.parquet"));
-    let mut series: Vec<&str> = headers.iter().map(|r| r["series_instance_uid"].as_str().unwrap()).collect();
-    let mut keys: Vec<&str> = inferences.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    let mut series: Vec<&str> = headers
+        .iter()
+        .map(|r| r["series_instance_uid"].as_str().unwrap())
+        .collect();
+    let mut keys: Vec<&str> = inferences
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
     series.sort();
     keys.sort();
     assert_eq!(series, keys, "pseudonyms match across scan and logs");
-    assert!(series.iter().all(|s| s.len() == 64 && !s.starts_with("2.25.")));
+    assert!(series
+        .iter()
+        .all(|s| s.len() == 64 && !s.starts_with("2.25.")));
     // Without the key the run is refused, never silently unpseudonymised.
     let stderr = wd.run_expect(&["scan", "s/baseline/dicom", "-o", "h2.parquet"], 2);
     assert!(stderr.contains("POSTMARKET_KEY"), "{stderr}");
