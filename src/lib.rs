@@ -11,6 +11,7 @@
 //! - [`config`] is the YAML configuration, validated strictly.
 //! - [`cmd`] has one module per subcommand: arguments → library calls → output.
 
+pub mod analysis;
 pub mod cli;
 pub mod cmd;
 pub mod config;

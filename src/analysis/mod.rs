@@ -1,0 +1,3 @@
+//! Analyses over the case table: subgroup expressions, drift, findings.
+
+pub mod expr;
