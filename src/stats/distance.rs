@@ -332,6 +332,14 @@ mod tests {
     }
 
     #[test]
+    fn midpoint_cut_between_two_tied_blocks_leaves_an_empty_baseline_bin() {
+        let base: Vec<f64> = (0..1000).map(|i| if i < 500 { 0.0 } else { 1.0 }).collect();
+        let edges = quantile_edges(&base, 10);
+        assert_eq!(edges, vec![0.0, 0.5, 1.0]);
+        assert_eq!(bin_counts(&base, &edges), vec![500.0, 0.0, 500.0, 0.0]);
+    }
+
+    #[test]
     fn values_equal_to_a_cut_point_fall_in_the_bin_that_ends_there() {
         assert_eq!(
             bin_counts(&[0.0, 1.0, 1.0, 1.5, 9.0, f64::NAN], &[1.0, 2.0]),
