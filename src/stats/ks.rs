@@ -4,9 +4,9 @@
 //! core entry point [`ks_2samp_sorted`] takes already-sorted slices and finds the statistic
 //! in one O(n1 + n2) merge; [`ks_2samp`] is the convenience that sorts copies.
 //!
-//! p-values: `Exact` is SciPy's `method="exact"` ([`exact`]); `Asymptotic` is SciPy's
+//! p-values: `Exact` is SciPy's `method="exact"` (`ks/exact.rs`); `Asymptotic` is SciPy's
 //! `method="asymp"`, which is `kstwo.sf(D, round(m·n/(m+n)))` — the finite-n one-sample
-//! Kolmogorov law, not the limiting `kstwobign` ([`kolmogorov`]). `Auto` differs from
+//! Kolmogorov law, not the limiting `kstwobign` (`ks/kolmogorov.rs`). `Auto` differs from
 //! SciPy on purpose: SciPy goes exact while max(n1, n2) <= 10 000, which for 10 000 vs
 //! 10 000 costs ~10^8 steps per test; we go exact while n1·n2 <= 1 000 000, which bounds
 //! the exact cost at ~10^6 steps whatever the sizes (see docs/statistics.md).

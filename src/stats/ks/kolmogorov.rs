@@ -159,7 +159,22 @@ fn durbin_matrix_cdf(n: u64, x: f64) -> f64 {
             power_exp -= 128;
         }
     }
-    p * 2f64.powi(power_exp.clamp(-2000, 2000) as i32)
+    ldexp(p, power_exp)
+}
+
+/// p · 2^e without overflowing or underflowing the scale factor itself (`powi` alone
+/// would turn 2^-1100 into 0 even when p is large enough to bring the product back).
+fn ldexp(mut p: f64, mut e: i64) -> f64 {
+    let step = 2f64.powi(960);
+    while e > 960 && p.is_finite() && p != 0.0 {
+        p *= step;
+        e -= 960;
+    }
+    while e < -960 && p != 0.0 {
+        p /= step;
+        e += 960;
+    }
+    p * 2f64.powi(e as i32)
 }
 
 fn identity(m: usize) -> Vec<f64> {
