@@ -53,6 +53,10 @@ pub enum Command {
     Scan(crate::cmd::scan::ScanArgs),
     /// Read inference logs (JSONL, CSV, Parquet) into inferences.parquet
     Logs(crate::cmd::logs::LogsArgs),
+    /// Build a versioned, hashed baseline snapshot of the validation cases
+    Baseline(crate::cmd::baseline::BaselineArgs),
+    /// Compare a serving window with the baseline: per feature, per subgroup, model output
+    Drift(crate::cmd::drift::DriftArgs),
     /// Write synthetic DICOM series and inference logs with a known drift
     Synth(crate::cmd::synth::SynthArgs),
     /// The main job on built-in defaults: synth, scan, logs; summary printed

@@ -27,6 +27,115 @@ pub struct Config {
     pub pseudonymize: Option<PseudonymizeConfig>,
     #[serde(default)]
     pub logs: LogsConfig,
+    /// What one case is: a study, a series (default) or an instance.
+    #[serde(default)]
+    pub unit: Unit,
+    /// Subgroups compared on their own; defaults when absent (see [`default_subgroups`]).
+    #[serde(default)]
+    pub subgroups: Option<Vec<Subgroup>>,
+    #[serde(default)]
+    pub drift: DriftConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Study,
+    #[default]
+    Series,
+    Instance,
+}
+
+/// A subgroup definition: an explicit condition, or a split by one feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subgroup {
+    /// Name shown in reports (defaults to the expression or `by` column).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A condition over case columns, e.g. `slice_thickness >= 3`.
+    #[serde(default, rename = "where")]
+    pub condition: Option<String>,
+    /// Split by this feature: one subgroup per category, or per band for numeric ones.
+    #[serde(default)]
+    pub by: Option<String>,
+    /// Band edges for a numeric `by`, e.g. `[18, 40, 65]` gives <18, 18–40, 40–65, ≥65.
+    #[serde(default)]
+    pub bins: Option<Vec<f64>>,
+}
+
+/// The decision rule and its thresholds (docs/statistics.md explains each default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DriftConfig {
+    /// Benjamini–Hochberg false discovery rate across all tests of a run.
+    pub fdr: f64,
+    /// Fewer cases than this on either side: `insufficient`, never a pass.
+    pub min_n: usize,
+    /// Numeric features: Wasserstein-1 / baseline SD for warn and alert.
+    pub numeric_warn: f64,
+    pub numeric_alert: f64,
+    /// Categorical features: largest change in a category's share, percentage points.
+    pub share_warn_pp: f64,
+    pub share_alert_pp: f64,
+    /// A category never seen in the baseline: serving share, percentage points.
+    pub new_category_warn_pp: f64,
+    pub new_category_alert_pp: f64,
+    /// …and at least this many serving cases.
+    pub new_category_min_count: u64,
+    /// Missing-value rate change, percentage points.
+    pub missing_warn_pp: f64,
+    pub missing_alert_pp: f64,
+    /// Which features to test (default: every header feature).
+    pub features: Option<Vec<String>>,
+}
+
+impl Default for DriftConfig {
+    fn default() -> Self {
+        DriftConfig {
+            fdr: 0.05,
+            min_n: 30,
+            numeric_warn: 0.1,
+            numeric_alert: 0.25,
+            share_warn_pp: 5.0,
+            share_alert_pp: 10.0,
+            new_category_warn_pp: 0.5,
+            new_category_alert_pp: 2.0,
+            new_category_min_count: 5,
+            missing_warn_pp: 5.0,
+            missing_alert_pp: 10.0,
+            features: None,
+        }
+    }
+}
+
+/// Subgroups used when the config names none: the seed's sex, age and slice thickness,
+/// plus scanner manufacturer.
+pub fn default_subgroups() -> Vec<Subgroup> {
+    let by = |column: &str, bins: Option<Vec<f64>>| Subgroup {
+        name: None,
+        condition: None,
+        by: Some(column.to_string()),
+        bins,
+    };
+    vec![
+        by("patient_sex", None),
+        by("patient_age_years", Some(vec![18.0, 40.0, 65.0])),
+        by("manufacturer", None),
+        Subgroup {
+            name: Some("thick-slices".into()),
+            condition: Some("slice_thickness >= 2.5".into()),
+            by: None,
+            bins: None,
+        },
+    ]
+}
+
+impl Config {
+    /// The configured subgroups, or the defaults.
+    pub fn subgroups(&self) -> Vec<Subgroup> {
+        self.subgroups.clone().unwrap_or_else(default_subgroups)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,6 +287,52 @@ impl Config {
                 return Err(format!(
                     "logs.columns: unknown column {ours:?}; expected one of {}",
                     schema::INFERENCE_INPUT_FIELDS.join(", ")
+                ));
+            }
+        }
+        for (i, g) in self.subgroups.iter().flatten().enumerate() {
+            if g.condition.is_some() == g.by.is_some() {
+                return Err(format!(
+                    "subgroups[{i}]: give exactly one of `where` or `by`"
+                ));
+            }
+            if g.bins.is_some() && g.by.is_none() {
+                return Err(format!("subgroups[{i}].bins: only with `by`"));
+            }
+            if let Some(bins) = &g.bins {
+                if bins.is_empty()
+                    || bins.windows(2).any(|w| w[0] >= w[1])
+                    || bins.iter().any(|b| !b.is_finite())
+                {
+                    return Err(format!(
+                        "subgroups[{i}].bins: expected increasing finite numbers, got {bins:?}"
+                    ));
+                }
+            }
+        }
+        let d = &self.drift;
+        if !(d.fdr > 0.0 && d.fdr < 1.0) {
+            return Err(format!(
+                "drift.fdr: expected a number in (0, 1), got {}",
+                d.fdr
+            ));
+        }
+        if d.min_n < 2 {
+            return Err(format!("drift.min_n: expected at least 2, got {}", d.min_n));
+        }
+        for (name, warn, alert) in [
+            ("numeric", d.numeric_warn, d.numeric_alert),
+            ("share", d.share_warn_pp, d.share_alert_pp),
+            (
+                "new_category",
+                d.new_category_warn_pp,
+                d.new_category_alert_pp,
+            ),
+            ("missing", d.missing_warn_pp, d.missing_alert_pp),
+        ] {
+            if !(warn >= 0.0 && alert >= warn) {
+                return Err(format!(
+                    "drift.{name}_warn/alert: expected 0 <= warn <= alert, got {warn} and {alert}"
                 ));
             }
         }

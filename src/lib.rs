@@ -13,6 +13,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod error;

@@ -23,6 +23,8 @@ fn run(cli: &Cli) -> Result<i32, Error> {
     match &cli.command {
         Command::Scan(args) => cmd::scan::run(args, &ctx),
         Command::Logs(args) => cmd::logs::run(args, &ctx),
+        Command::Baseline(args) => cmd::baseline::run(args, &ctx),
+        Command::Drift(args) => cmd::drift::run(args, &ctx),
         Command::Synth(args) => cmd::synth::run(args, &ctx),
         Command::Demo(args) => cmd::demo::run(args, &ctx),
     }

@@ -1,3 +1,8 @@
-//! Analyses over the case table: subgroup expressions, drift, findings.
+//! Analyses over the case table: subgroup expressions and resolution, the drift engine,
+//! checks and findings with their decision rule, and the actions a finding suggests.
 
+pub mod actions;
+pub mod drift;
 pub mod expr;
+pub mod findings;
+pub mod subgroups;

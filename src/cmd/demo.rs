@@ -1,8 +1,8 @@
 //! `postmarket demo`: the main job on built-in defaults, in `postmarket-demo/`.
 //!
-//! For now: synth (a protocol change and a demographic shift, with some corrupt files) →
-//! scan → logs, each step's summary printed. Later steps (baseline, audit, reports) join
-//! as they are built.
+//! synth (a protocol change and a demographic shift, with some corrupt files) → scan →
+//! logs → baseline → drift, each step's summary printed, the report written to
+//! `postmarket-demo/out/drift/`. Findings do not fail the demo: showing them is its job.
 
 use std::path::PathBuf;
 
@@ -73,8 +73,41 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         eprintln!("3. logs {side} → {}", inferences.display());
         eprintln!("{}", super::logs::summary_table(&logs, ctx.color));
     }
+    let baseline_dir = out.join("baseline-snapshot");
+    let baseline_args = super::baseline::BaselineArgs {
+        headers: out.join("baseline/headers.parquet"),
+        inferences: out.join("baseline/inferences.parquet"),
+        output: baseline_dir.clone(),
+    };
+    let manifest = super::baseline::build(&baseline_args, ctx)?;
     eprintln!(
-        "demo finished: tables in {}, synthetic truth in {}",
+        "4. baseline: {} cases → {}",
+        manifest.join.cases,
+        baseline_dir.display()
+    );
+    let drift_args = super::drift::DriftArgs {
+        baseline: baseline_dir,
+        headers: out.join("serving/headers.parquet"),
+        inferences: Some(out.join("serving/inferences.parquet")),
+        output: out.join("drift"),
+        fail_on: super::drift::FailOn::Never,
+        json: false,
+    };
+    let report = super::drift::build(&drift_args, ctx)?;
+    crate::report::write_files(&report, &drift_args.output)?;
+    eprintln!("5. drift: serving window against the baseline");
+    eprintln!(
+        "{}",
+        crate::report::terminal::findings_table(&report, ctx.color, 12)
+    );
+    eprintln!("status: {}", report.status.as_str());
+    if let Some(top) = report.findings.first() {
+        eprintln!("\nTop finding: {}", crate::report::markdown::sentence(top));
+        eprintln!("What to do: {}", top.action);
+    }
+    eprintln!(
+        "\ndemo finished: report in {}, tables in {}, synthetic truth in {}",
+        drift_args.output.join("report.md").display(),
         out.display(),
         data.join("truth.yaml").display()
     );

@@ -1,7 +1,9 @@
 //! One module per subcommand: its arguments, and a `run` that calls the library and writes
 //! the outputs. Each returns the process exit code.
 
+pub mod baseline;
 pub mod demo;
+pub mod drift;
 pub mod logs;
 pub mod scan;
 pub mod synth;

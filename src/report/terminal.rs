@@ -65,3 +65,55 @@ pub fn top_counts<'a>(
         parts.join(", ")
     }
 }
+
+/// The findings of a report as a table, most severe first, at most `limit` rows.
+pub fn findings_table(report: &super::model::Report, color: bool, limit: usize) -> Table {
+    use crate::analysis::drift::numeric::short;
+    use crate::analysis::findings::Severity;
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !color {
+        table.force_no_tty();
+    }
+    table.set_header(vec![
+        "severity",
+        "subject",
+        "subgroup",
+        "change",
+        "effect (warn)",
+        "q",
+    ]);
+    for c in report.findings.iter().take(limit) {
+        let mut severity = Cell::new(c.severity.as_str());
+        if color {
+            severity = severity.fg(match c.severity {
+                Severity::Alert => comfy_table::Color::Red,
+                _ => comfy_table::Color::Yellow,
+            });
+        }
+        table.add_row(vec![
+            severity,
+            Cell::new(&c.subject),
+            Cell::new(c.subgroup.as_deref().unwrap_or("all")),
+            Cell::new(&c.summary),
+            Cell::new(format!(
+                "{} ({})",
+                c.effect.map_or("—".into(), short),
+                short(c.threshold)
+            )),
+            Cell::new(c.q_value.map_or("—".into(), super::markdown::q_text)),
+        ]);
+    }
+    if report.findings.len() > limit {
+        table.add_row(vec![
+            Cell::new("…"),
+            Cell::new(format!(
+                "{} more in report.md",
+                report.findings.len() - limit
+            )),
+        ]);
+    }
+    table
+}

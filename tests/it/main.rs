@@ -6,6 +6,7 @@ mod workdir;
 mod table_read;
 
 mod cli;
+mod drift;
 mod logs;
 mod privacy;
 mod scan;

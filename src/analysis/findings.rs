@@ -1,0 +1,172 @@
+//! Checks and findings: every test a run performs, its decision, and the Benjamini–Hochberg
+//! correction across all of them.
+//!
+//! A check becomes a finding when its test is significant after BH (q ≤ `fdr`) **and** its
+//! effect size passes the warn threshold; the alert threshold raises the severity. Too few
+//! cases gives `insufficient`, never a silent pass.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::stats::fdr::benjamini_hochberg;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Pass,
+    Insufficient,
+    Info,
+    Warn,
+    Alert,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Pass => "pass",
+            Severity::Insufficient => "insufficient",
+            Severity::Info => "info",
+            Severity::Warn => "warn",
+            Severity::Alert => "alert",
+        }
+    }
+}
+
+/// What a check looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A feature's distribution.
+    FeatureDrift,
+    /// A category never seen in the baseline.
+    NewCategory,
+    /// A feature's missing-value rate.
+    Missingness,
+    /// The mix of a subgroup definition (e.g. the share of each age band).
+    Composition,
+    /// The model's score distribution or predicted-positive rate.
+    ModelOutput,
+}
+
+/// One test performed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub kind: Kind,
+    /// The feature, output or subgroup definition tested.
+    pub subject: String,
+    /// The subgroup tested in, or None for all cases.
+    pub subgroup: Option<String>,
+    /// The test: `ks`, `chi2`, …
+    pub test: &'static str,
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+    pub q_value: Option<f64>,
+    /// The effect size the decision used, and its name and warn/alert thresholds.
+    pub effect: Option<f64>,
+    pub effect_name: &'static str,
+    pub threshold: f64,
+    pub alert_threshold: f64,
+    pub severity: Severity,
+    pub n_baseline: u64,
+    pub n_serving: u64,
+    /// Other statistics worth showing (PSI, JS distance…), name → value.
+    pub extra: BTreeMap<&'static str, f64>,
+    /// Plain-language summary of the change, e.g. "median 1.25 → 5".
+    pub summary: String,
+    pub action: String,
+}
+
+impl Check {
+    pub fn is_finding(&self) -> bool {
+        self.severity >= Severity::Warn
+    }
+}
+
+/// Fills in q-values over every check with a p-value, then decides each severity.
+pub fn decide(checks: &mut [Check], fdr: f64) {
+    let indexed: Vec<usize> = (0..checks.len())
+        .filter(|&i| checks[i].p_value.is_some() && checks[i].severity != Severity::Insufficient)
+        .collect();
+    let p: Vec<f64> = indexed
+        .iter()
+        .map(|&i| checks[i].p_value.unwrap_or(f64::NAN))
+        .collect();
+    let q = benjamini_hochberg(&p);
+    for (&i, q) in indexed.iter().zip(q) {
+        let check = &mut checks[i];
+        check.q_value = q.is_finite().then_some(q);
+        let significant = q.is_finite() && q <= fdr;
+        let effect = check.effect.unwrap_or(0.0);
+        check.severity = match (significant, effect) {
+            (true, e) if e >= check.alert_threshold => Severity::Alert,
+            (true, e) if e >= check.threshold => Severity::Warn,
+            (true, _) => Severity::Info,
+            (false, _) => Severity::Pass,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(p: f64, effect: f64) -> Check {
+        Check {
+            kind: Kind::FeatureDrift,
+            subject: "x".into(),
+            subgroup: None,
+            test: "ks",
+            statistic: None,
+            p_value: Some(p),
+            q_value: None,
+            effect: Some(effect),
+            effect_name: "w",
+            threshold: 0.1,
+            alert_threshold: 0.25,
+            severity: Severity::Pass,
+            n_baseline: 100,
+            n_serving: 100,
+            extra: BTreeMap::new(),
+            summary: String::new(),
+            action: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_finding_needs_both_significance_and_effect() {
+        let mut checks = vec![
+            check(1e-9, 0.5),  // significant, large: alert
+            check(1e-9, 0.15), // significant, moderate: warn
+            check(1e-9, 0.01), // significant, trivial: info, not a finding
+            check(0.5, 0.9),   // large but not significant: pass
+        ];
+        decide(&mut checks, 0.05);
+        let got: Vec<Severity> = checks.iter().map(|c| c.severity).collect();
+        assert_eq!(
+            got,
+            vec![
+                Severity::Alert,
+                Severity::Warn,
+                Severity::Info,
+                Severity::Pass
+            ]
+        );
+    }
+
+    #[test]
+    fn correction_spans_all_checks() {
+        // 0.03 alone is significant; among 20 null-ish p-values it is not.
+        let mut alone = vec![check(0.03, 1.0)];
+        decide(&mut alone, 0.05);
+        assert_eq!(alone[0].severity, Severity::Alert);
+        let mut many: Vec<Check> = (0..20).map(|_| check(0.6, 1.0)).collect();
+        many.push(check(0.03, 1.0));
+        decide(&mut many, 0.05);
+        assert_eq!(many[20].severity, Severity::Pass);
+        assert!(
+            (many[20].q_value.unwrap() - 0.6).abs() < 1e-12,
+            "BH is monotone: min over later ranks"
+        );
+    }
+}

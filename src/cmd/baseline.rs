@@ -1,0 +1,137 @@
+//! `postmarket baseline --headers H --inferences I -o DIR`: a versioned, hashed snapshot of
+//! the cases the model was validated on.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, RecordBatch};
+use clap::Args;
+
+use super::Context;
+use crate::error::{exit, Error, Result};
+use crate::report::terminal::key_values;
+use crate::table::cases::{build_cases, features};
+use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::schema;
+use crate::table::snapshot::{
+    self, sha256_bytes, sha256_file, FileDigest, Manifest, ModelIdentity,
+};
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// headers.parquet of the validation data (from `postmarket scan`)
+    #[arg(long, value_name = "FILE")]
+    pub headers: PathBuf,
+    /// inferences.parquet of the validation data (from `postmarket logs`)
+    #[arg(long, value_name = "FILE")]
+    pub inferences: PathBuf,
+    /// Snapshot folder to write (manifest.yaml, cases.parquet)
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+}
+
+pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
+    let manifest = build(args, ctx)?;
+    if ctx.chatty {
+        let model = manifest
+            .model
+            .as_ref()
+            .map_or("—".to_string(), |m| format!("{} {}", m.name, m.version));
+        eprintln!(
+            "{}",
+            key_values(
+                "baseline",
+                &[
+                    ("cases".into(), manifest.join.cases.to_string()),
+                    (
+                        "with inference".into(),
+                        manifest.join.cases_with_inference.to_string()
+                    ),
+                    (
+                        "inferences without case".into(),
+                        manifest.join.inferences_without_case.to_string()
+                    ),
+                    ("model".into(), model),
+                    ("features".into(), manifest.features.len().to_string()),
+                    ("snapshot".into(), args.output.display().to_string()),
+                ],
+                ctx.color,
+            )
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// Builds and writes the snapshot; returns its manifest.
+pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<Manifest> {
+    let headers = load_headers(&args.headers)?;
+    let inferences = load_inferences(&args.inferences)?;
+    let features = features(&ctx.config.extra_tags);
+    let (cases, join) = build_cases(&headers, Some(&inferences), &features, ctx.config.unit)
+        .map_err(|e| Error::invalid(&args.headers, e))?;
+    if join.cases_with_inference == 0 {
+        return Err(Error::invalid(
+            &args.inferences,
+            "no inference matches a case in the headers: are the keys series UIDs (and pseudonymised alike)?",
+        ));
+    }
+    let (model, approved) = models(&cases);
+    let config_text = ctx.config.to_yaml();
+    let manifest = Manifest {
+        format_version: snapshot::FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        created: crate::clock::run_timestamp(),
+        model,
+        approved_versions: approved,
+        unit: ctx.config.unit,
+        features,
+        join: (&join).into(),
+        config_sha256: sha256_bytes(config_text.as_bytes()),
+        config: config_text,
+        inputs: vec![
+            digest(&args.headers, headers.num_rows())?,
+            digest(&args.inferences, inferences.num_rows())?,
+        ],
+        files: Vec::new(),
+    };
+    snapshot::write(&args.output, &cases, manifest)?;
+    snapshot::load(&args.output).map(|s| s.manifest)
+}
+
+fn digest(path: &Path, rows: usize) -> Result<FileDigest> {
+    Ok(FileDigest {
+        name: path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().to_string(),
+        ),
+        rows: rows as u64,
+        sha256: sha256_file(path)?,
+    })
+}
+
+/// The most frequent (model, version) among the cases, and every one seen.
+fn models(cases: &RecordBatch) -> (Option<ModelIdentity>, Vec<ModelIdentity>) {
+    let (Some(m), Some(v)) = (
+        cases.column_by_name(schema::MODEL),
+        cases.column_by_name(schema::MODEL_VERSION),
+    ) else {
+        return (None, Vec::new());
+    };
+    let (m, v) = (m.as_string::<i32>(), v.as_string::<i32>());
+    let mut counts: BTreeMap<ModelIdentity, u64> = BTreeMap::new();
+    for i in 0..m.len() {
+        if m.is_valid(i) && v.is_valid(i) {
+            let id = ModelIdentity {
+                name: m.value(i).to_string(),
+                version: v.value(i).to_string(),
+            };
+            *counts.entry(id).or_insert(0) += 1;
+        }
+    }
+    let top = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(id, _)| id.clone());
+    (top, counts.into_keys().collect())
+}

@@ -1,0 +1,196 @@
+//! report.md: for a merge request or an email to clinicians. Plain words first — what
+//! changed, who is affected, what to do — then the numbers and the method.
+
+use std::io::Write;
+
+use super::model::{Report, Status};
+use crate::analysis::drift::numeric::short;
+use crate::analysis::findings::{Check, Kind, Severity};
+
+pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
+    let headline = match report.status {
+        Status::Alert => "ALERT — action needed",
+        Status::Warn => "WARNING — review recommended",
+        Status::Insufficient => "INSUFFICIENT DATA — no conclusion possible",
+        Status::Ok => "OK — no drift beyond the thresholds",
+    };
+    writeln!(out, "# postmarket {} report: {headline}\n", report.command)?;
+    let w = &report.window;
+    let when = match (&w.first_inference, &w.last_inference) {
+        (Some(a), Some(b)) => format!(
+            ", inferences from {} to {}",
+            &a[..10.min(a.len())],
+            &b[..10.min(b.len())]
+        ),
+        _ => String::new(),
+    };
+    let model = report.baseline.model.as_ref().map_or(String::new(), |m| {
+        format!(" for model {} {}", m.name, m.version)
+    });
+    writeln!(
+        out,
+        "Serving window: {} cases ({} images){when}. Baseline: {} cases{model}, created {} (manifest SHA-256 `{}`).\n",
+        w.cases,
+        w.instances,
+        report.baseline.cases,
+        report.baseline.created,
+        &report.baseline.manifest_sha256[..12.min(report.baseline.manifest_sha256.len())]
+    )?;
+
+    writeln!(out, "## What changed\n")?;
+    if report.findings.is_empty() {
+        writeln!(
+            out,
+            "Nothing passed both the significance test and the effect-size threshold ({} checks).\n",
+            report.counts.checks
+        )?;
+    }
+    for check in &report.findings {
+        writeln!(out, "- {}", sentence(check))?;
+    }
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+    }
+
+    if !report.findings.is_empty() {
+        writeln!(out, "## Who is affected\n")?;
+        let mut groups: Vec<(String, usize, Severity)> = Vec::new();
+        for check in &report.findings {
+            let group = check.subgroup.clone().unwrap_or_else(|| "all cases".into());
+            match groups.iter_mut().find(|(g, _, _)| *g == group) {
+                Some(entry) => {
+                    entry.1 += 1;
+                    entry.2 = entry.2.max(check.severity);
+                }
+                None => groups.push((group, 1, check.severity)),
+            }
+        }
+        for (group, n, severity) in groups {
+            writeln!(
+                out,
+                "- **{group}**: {n} finding(s), highest {}",
+                severity.as_str()
+            )?;
+        }
+        writeln!(out)?;
+
+        writeln!(out, "## What to do\n")?;
+        let mut seen: Vec<&str> = Vec::new();
+        for check in &report.findings {
+            if !check.action.is_empty() && !seen.contains(&check.action.as_str()) {
+                seen.push(&check.action);
+            }
+        }
+        for (i, action) in seen.iter().enumerate().take(12) {
+            writeln!(out, "{}. {action}", i + 1)?;
+        }
+        writeln!(out)?;
+    }
+
+    if !report.insufficient.is_empty() {
+        writeln!(out, "## Not enough data to judge\n")?;
+        for check in report.insufficient.iter().take(20) {
+            let group = check.subgroup.as_deref().unwrap_or("all cases");
+            writeln!(out, "- {} ({group}): {}", check.subject, check.summary)?;
+        }
+        if report.insufficient.len() > 20 {
+            writeln!(
+                out,
+                "- … and {} more (see report.json)",
+                report.insufficient.len() - 20
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    if !report.findings.is_empty() {
+        writeln!(out, "## Details\n")?;
+        writeln!(
+            out,
+            "| severity | kind | subject | subgroup | test | statistic | q | effect (warn / alert) | n baseline / serving |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
+        for c in &report.findings {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} {} ({} / {}) | {} / {} |",
+                c.severity.as_str(),
+                kind_name(c.kind),
+                c.subject,
+                c.subgroup.as_deref().unwrap_or("all"),
+                c.test,
+                c.statistic.map_or("—".into(), short),
+                c.q_value.map_or("—".into(), q_text),
+                c.effect_name,
+                c.effect.map_or("—".into(), short),
+                short(c.threshold),
+                short(c.alert_threshold),
+                c.n_baseline,
+                c.n_serving
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    writeln!(out, "## Method\n")?;
+    for line in &report.method {
+        writeln!(out, "- {line}")?;
+    }
+    writeln!(
+        out,
+        "\n{} checks: {} alert, {} warn, {} significant but below the effect threshold, {} insufficient. Generated {} by {}.",
+        report.counts.checks,
+        report.counts.alert,
+        report.counts.warn,
+        report.counts.info,
+        report.counts.insufficient,
+        report.generated,
+        report.tool
+    )
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::FeatureDrift => "feature drift",
+        Kind::NewCategory => "new category",
+        Kind::Missingness => "missing values",
+        Kind::Composition => "composition",
+        Kind::ModelOutput => "model output",
+    }
+}
+
+pub fn q_text(q: f64) -> String {
+    if q < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("{q:.3}")
+    }
+}
+
+/// One finding as a sentence a clinician can read.
+pub fn sentence(c: &Check) -> String {
+    let what = match c.kind {
+        Kind::NewCategory => format!("New {} value", c.subject),
+        Kind::Missingness => format!("{} missing more often", c.subject),
+        Kind::Composition => format!("{} changed", c.subject.replacen("mix: ", "Mix of ", 1)),
+        Kind::ModelOutput => format!("Model output ({}) changed", c.subject),
+        Kind::FeatureDrift => format!("{} changed", c.subject),
+    };
+    let scope = c
+        .subgroup
+        .as_deref()
+        .map_or(" (all cases)".to_string(), |g| format!(" ({g})"));
+    format!(
+        "**{}: {what}**{scope}: {}; {} {} (warn at {}), q {}.",
+        c.severity.as_str().to_uppercase(),
+        c.summary,
+        c.effect_name,
+        c.effect.map_or("—".into(), short),
+        short(c.threshold),
+        c.q_value.map_or("—".into(), |q| if q < 0.001 {
+            "< 0.001".into()
+        } else {
+            format!("= {q:.3}")
+        })
+    )
+}

@@ -1,0 +1,166 @@
+//! The `Report` value every writer renders (JSON, Markdown, terminal); none recomputes a
+//! statistic. Its JSON form is the versioned schema in docs/report-schema.md.
+
+use serde::Serialize;
+
+use crate::analysis::findings::{Check, Severity};
+use crate::table::cases::JoinStats;
+use crate::table::snapshot::{FileDigest, ModelIdentity, Snapshot};
+
+/// Version of the report.json layout; bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Insufficient,
+    Warn,
+    Alert,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Insufficient => "insufficient",
+            Status::Warn => "warn",
+            Status::Alert => "alert",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: String,
+    pub command: String,
+    pub generated: String,
+    pub status: Status,
+    pub window: Window,
+    pub baseline: BaselineIdentity,
+    pub join: JoinStats,
+    pub counts: Counts,
+    /// Checks at warn or alert, most severe first.
+    pub findings: Vec<Check>,
+    /// Checks that could not be decided for lack of cases.
+    pub insufficient: Vec<Check>,
+    /// Every check performed, in a fixed order.
+    pub checks: Vec<Check>,
+    /// How the decisions were made, in words (for the Markdown "Method" section).
+    pub method: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub cases: u64,
+    pub instances: u64,
+    pub first_inference: Option<String>,
+    pub last_inference: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineIdentity {
+    pub created: String,
+    pub manifest_sha256: String,
+    pub model: Option<ModelIdentity>,
+    pub cases: u64,
+    pub files: Vec<FileDigest>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub checks: u64,
+    pub alert: u64,
+    pub warn: u64,
+    pub info: u64,
+    pub insufficient: u64,
+}
+
+impl BaselineIdentity {
+    pub fn of(snapshot: &Snapshot) -> Self {
+        BaselineIdentity {
+            created: snapshot.manifest.created.clone(),
+            manifest_sha256: snapshot.manifest_sha256.clone(),
+            model: snapshot.manifest.model.clone(),
+            cases: snapshot.cases.num_rows() as u64,
+            files: snapshot.manifest.files.clone(),
+        }
+    }
+}
+
+impl Report {
+    /// Assembles a report from all checks of a run.
+    pub fn new(
+        command: &str,
+        checks: Vec<Check>,
+        window: Window,
+        baseline: BaselineIdentity,
+        join: JoinStats,
+        method: Vec<String>,
+    ) -> Report {
+        let count = |s: Severity| checks.iter().filter(|c| c.severity == s).count() as u64;
+        let counts = Counts {
+            checks: checks.len() as u64,
+            alert: count(Severity::Alert),
+            warn: count(Severity::Warn),
+            info: count(Severity::Info),
+            insufficient: count(Severity::Insufficient),
+        };
+        let mut findings: Vec<Check> = checks.iter().filter(|c| c.is_finding()).cloned().collect();
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.subgroup.is_some().cmp(&b.subgroup.is_some()))
+                .then(b.effect_ratio().total_cmp(&a.effect_ratio()))
+                .then(a.subject.cmp(&b.subject))
+                .then(a.subgroup.cmp(&b.subgroup))
+        });
+        let insufficient: Vec<Check> = checks
+            .iter()
+            .filter(|c| c.severity == Severity::Insufficient)
+            .cloned()
+            .collect();
+        let overall_insufficient = insufficient.iter().any(|c| c.subgroup.is_none());
+        let status = if counts.alert > 0 {
+            Status::Alert
+        } else if counts.warn > 0 {
+            Status::Warn
+        } else if overall_insufficient {
+            Status::Insufficient
+        } else {
+            Status::Ok
+        };
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string(),
+            command: command.to_string(),
+            generated: crate::clock::run_timestamp(),
+            status,
+            window,
+            baseline,
+            join,
+            counts,
+            findings,
+            insufficient,
+            checks,
+            method,
+        }
+    }
+
+    /// Exit code for `--fail-on`: 1 when a finding reaches `level`.
+    pub fn fails_at(&self, level: Severity) -> bool {
+        self.findings.iter().any(|c| c.severity >= level)
+    }
+}
+
+impl Check {
+    /// Effect relative to its warn threshold, for ordering findings.
+    pub fn effect_ratio(&self) -> f64 {
+        match (self.effect, self.threshold) {
+            (Some(e), t) if t > 0.0 => e / t,
+            (Some(e), _) => e,
+            _ => 0.0,
+        }
+    }
+}

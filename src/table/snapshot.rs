@@ -1,0 +1,196 @@
+//! The baseline snapshot: a folder with `manifest.yaml` and `cases.parquet`.
+//!
+//! The manifest records the format and tool versions, when it was made, the model it
+//! validated, the config (text and SHA-256), every input's name, rows and SHA-256, and every
+//! snapshot file's SHA-256. Loading verifies each hash; a missing or altered file is refused
+//! with a message naming it, so a drift report can never silently compare against a
+//! baseline that is not the one that was approved.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::Unit;
+use crate::error::{Error, Result};
+use crate::table::cases::{Feature, JoinStats};
+use crate::table::parquet::{read_all, TableWriter};
+
+/// Snapshot layout version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+pub const MANIFEST: &str = "manifest.yaml";
+pub const CASES: &str = "cases.parquet";
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ModelIdentity {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileDigest {
+    pub name: String,
+    pub rows: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub tool_version: String,
+    pub created: String,
+    /// The model the baseline validated (most frequent in the baseline inferences).
+    pub model: Option<ModelIdentity>,
+    /// Every model version seen in the baseline: approved by construction.
+    pub approved_versions: Vec<ModelIdentity>,
+    pub unit: Unit,
+    pub features: Vec<Feature>,
+    pub join: JoinStatsRecord,
+    pub config_sha256: String,
+    pub config: String,
+    pub inputs: Vec<FileDigest>,
+    pub files: Vec<FileDigest>,
+}
+
+/// [`JoinStats`] as stored (a plain mirror so the manifest format is explicit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinStatsRecord {
+    pub instances: u64,
+    pub cases: u64,
+    pub cases_with_inference: u64,
+    pub inferences_without_case: u64,
+    pub duplicate_inferences: u64,
+}
+
+impl From<&JoinStats> for JoinStatsRecord {
+    fn from(s: &JoinStats) -> Self {
+        JoinStatsRecord {
+            instances: s.instances,
+            cases: s.cases,
+            cases_with_inference: s.cases_with_inference,
+            inferences_without_case: s.inferences_without_case,
+            duplicate_inferences: s.duplicate_inferences,
+        }
+    }
+}
+
+/// A loaded, verified snapshot.
+pub struct Snapshot {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    /// SHA-256 of manifest.yaml: the baseline's identity in reports.
+    pub manifest_sha256: String,
+    pub cases: RecordBatch,
+}
+
+/// SHA-256 of a file, streamed.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|source| Error::ReadInput {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(|source| Error::ReadInput {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Writes `cases` and the manifest into `dir` (created if needed).
+pub fn write(dir: &Path, cases: &RecordBatch, mut manifest: Manifest) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    let cases_path = dir.join(CASES);
+    let mut writer = TableWriter::create(&cases_path, cases.schema())?;
+    writer.write(cases)?;
+    let rows = writer.finish()?;
+    manifest.files = vec![FileDigest {
+        name: CASES.into(),
+        rows,
+        sha256: sha256_file(&cases_path)?,
+    }];
+    let text = serde_norway::to_string(&manifest).expect("manifest serialises");
+    let path = dir.join(MANIFEST);
+    std::fs::write(&path, text).map_err(|e| Error::write(&path, e))
+}
+
+/// Loads and verifies the snapshot in `dir`.
+pub fn load(dir: &Path) -> Result<Snapshot> {
+    let manifest_path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&manifest_path).map_err(|source| Error::ReadInput {
+        path: manifest_path.clone(),
+        source,
+    })?;
+    // Read the version first, so a newer layout gets a clear message, not a parse error.
+    #[derive(Deserialize)]
+    struct Version {
+        format_version: u32,
+    }
+    let version: Version = serde_norway::from_str(&text).map_err(|e| {
+        Error::invalid(
+            &manifest_path,
+            format!("not a postmarket snapshot manifest: {e}"),
+        )
+    })?;
+    if version.format_version > FORMAT_VERSION {
+        return Err(Error::invalid(
+            &manifest_path,
+            format!(
+                "snapshot format version {} is newer than this postmarket understands ({FORMAT_VERSION}); upgrade postmarket",
+                version.format_version
+            ),
+        ));
+    }
+    let manifest: Manifest = serde_norway::from_str(&text)
+        .map_err(|e| Error::invalid(&manifest_path, format!("invalid manifest: {e}")))?;
+    for file in &manifest.files {
+        let path = dir.join(&file.name);
+        if !path.is_file() {
+            return Err(Error::invalid(&path, "listed in the manifest but missing"));
+        }
+        let actual = sha256_file(&path)?;
+        if actual != file.sha256 {
+            return Err(Error::invalid(
+                &path,
+                format!(
+                    "SHA-256 {actual} does not match the manifest ({}); the snapshot was altered",
+                    file.sha256
+                ),
+            ));
+        }
+    }
+    if !manifest.files.iter().any(|f| f.name == CASES) {
+        return Err(Error::invalid(&manifest_path, format!("lists no {CASES}")));
+    }
+    let cases_path = dir.join(CASES);
+    let (_, batches) = read_all(&cases_path)?;
+    let cases = concat(&cases_path, batches)?;
+    Ok(Snapshot {
+        dir: dir.to_path_buf(),
+        manifest_sha256: sha256_bytes(text.as_bytes()),
+        manifest,
+        cases,
+    })
+}
+
+/// One batch from many (empty input gives an error naming the file).
+pub fn concat(path: &Path, batches: Vec<RecordBatch>) -> Result<RecordBatch> {
+    let Some(first) = batches.first() else {
+        return Err(Error::invalid(path, "has no rows"));
+    };
+    arrow_select::concat::concat_batches(&first.schema(), &batches)
+        .map_err(|e| Error::invalid(path, e.to_string()))
+}

@@ -1,0 +1,294 @@
+//! `postmarket baseline` and `postmarket drift`: real drift found and named, no drift
+//! quiet, snapshots verified, reports deterministic.
+
+use serde_json::Value;
+
+use crate::workdir::Workdir;
+
+/// synth → scan → logs for both sides → baseline, in `wd`.
+pub fn prepare(wd: &Workdir, scenario: &str, cases: &str, seed: &str) {
+    wd.run_expect(
+        &[
+            "synth",
+            "-o",
+            "s",
+            "--scenario",
+            scenario,
+            "--cases",
+            cases,
+            "--slices",
+            "1",
+            "--seed",
+            seed,
+        ],
+        0,
+    );
+    for side in ["baseline", "serving"] {
+        wd.run_expect(
+            &[
+                "scan",
+                &format!("s/{side}/dicom"),
+                "-o",
+                &format!("{side}/h.parquet"),
+            ],
+            0,
+        );
+        wd.run_expect(
+            &[
+                "logs",
+                &format!("s/{side}/inferences.jsonl"),
+                "-o",
+                &format!("{side}/i.parquet"),
+            ],
+            0,
+        );
+    }
+    wd.run_expect(
+        &[
+            "baseline",
+            "--headers",
+            "baseline/h.parquet",
+            "--inferences",
+            "baseline/i.parquet",
+            "-o",
+            "snap",
+        ],
+        0,
+    );
+}
+
+fn drift(wd: &Workdir, extra: &[&str], code: i32) -> Value {
+    let mut args = vec![
+        "drift",
+        "--baseline",
+        "snap",
+        "--headers",
+        "serving/h.parquet",
+        "--inferences",
+        "serving/i.parquet",
+        "-o",
+        "out",
+    ];
+    args.extend(extra);
+    wd.run_expect(&args, code);
+    serde_json::from_str(&std::fs::read_to_string(wd.path("out/report.json")).unwrap()).unwrap()
+}
+
+fn finding<'a>(report: &'a Value, subject: &str, subgroup: Option<&str>) -> Option<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == subject && f["subgroup"].as_str() == subgroup)
+}
+
+#[test]
+fn protocol_change_and_demographic_shift_are_found_and_named() {
+    let wd = Workdir::new();
+    prepare(&wd, "protocol-change,demographic-shift", "400", "5");
+    let report = drift(&wd, &[], 1);
+    assert_eq!(report["status"], "alert");
+    let thickness = finding(&report, "slice_thickness", None).expect("slice thickness finding");
+    assert_eq!(thickness["severity"], "alert");
+    assert!(thickness["action"]
+        .as_str()
+        .unwrap()
+        .contains("radiology team"));
+    let age = finding(&report, "patient_age_years", None).expect("age finding");
+    assert!(age["q_value"].as_f64().unwrap() <= 0.05);
+    assert!(
+        finding(&report, "patient_sex", None).is_some(),
+        "50/50 → 62/38 is a finding"
+    );
+    let md = std::fs::read_to_string(wd.path("out/report.md")).unwrap();
+    for part in [
+        "## What changed",
+        "## Who is affected",
+        "## What to do",
+        "slice_thickness",
+    ] {
+        assert!(md.contains(part), "report.md lacks {part:?}");
+    }
+}
+
+#[test]
+fn no_drift_raises_no_alert() {
+    let wd = Workdir::new();
+    prepare(&wd, "none", "400", "11");
+    let report = drift(&wd, &[], 0);
+    assert_eq!(report["counts"]["alert"], 0, "{:#}", report["findings"]);
+}
+
+#[test]
+fn a_new_scanner_model_is_its_own_finding() {
+    let wd = Workdir::new();
+    prepare(&wd, "scanner-upgrade", "300", "2");
+    let report = drift(&wd, &["--fail-on", "warn"], 1);
+    let new = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "new-category" && f["subject"] == "manufacturer_model_name")
+        .expect("new scanner model finding");
+    assert!(new["summary"].as_str().unwrap().contains("Revolution Apex"));
+}
+
+#[test]
+fn reports_are_byte_identical_with_source_date_epoch() {
+    let wd = Workdir::new();
+    prepare(&wd, "protocol-change", "120", "3");
+    let run = |out: &str| {
+        let status = wd
+            .command(&[
+                "drift",
+                "--baseline",
+                "snap",
+                "--headers",
+                "serving/h.parquet",
+                "-o",
+                out,
+                "--fail-on",
+                "never",
+            ])
+            .env("SOURCE_DATE_EPOCH", "1790000000")
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    run("a");
+    run("b");
+    for file in ["report.json", "report.md"] {
+        assert_eq!(
+            std::fs::read(wd.path(&format!("a/{file}"))).unwrap(),
+            std::fs::read(wd.path(&format!("b/{file}"))).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn json_flag_prints_the_report_on_stdout() {
+    let wd = Workdir::new();
+    prepare(&wd, "none", "60", "4");
+    let out = wd.run(&[
+        "drift",
+        "--baseline",
+        "snap",
+        "--headers",
+        "serving/h.parquet",
+        "-o",
+        "out",
+        "--json",
+        "-q",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(report["schema_version"], 1);
+}
+
+#[test]
+fn an_altered_snapshot_is_refused_naming_the_file() {
+    let wd = Workdir::new();
+    prepare(&wd, "none", "40", "6");
+    let path = wd.path("snap/cases.parquet");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xFF;
+    std::fs::write(&path, bytes).unwrap();
+    let stderr = wd.run_expect(
+        &[
+            "drift",
+            "--baseline",
+            "snap",
+            "--headers",
+            "serving/h.parquet",
+            "-o",
+            "out",
+        ],
+        3,
+    );
+    assert!(
+        stderr.contains("cases.parquet") && stderr.contains("altered"),
+        "{stderr}"
+    );
+    std::fs::remove_file(&path).unwrap();
+    let stderr = wd.run_expect(
+        &[
+            "drift",
+            "--baseline",
+            "snap",
+            "--headers",
+            "serving/h.parquet",
+            "-o",
+            "out",
+        ],
+        3,
+    );
+    assert!(stderr.contains("missing"), "{stderr}");
+}
+
+#[test]
+fn a_snapshot_from_a_newer_format_is_refused() {
+    let wd = Workdir::new();
+    prepare(&wd, "none", "40", "7");
+    let manifest = std::fs::read_to_string(wd.path("snap/manifest.yaml")).unwrap();
+    std::fs::write(
+        wd.path("snap/manifest.yaml"),
+        manifest.replace("format_version: 1", "format_version: 9"),
+    )
+    .unwrap();
+    let stderr = wd.run_expect(
+        &[
+            "drift",
+            "--baseline",
+            "snap",
+            "--headers",
+            "serving/h.parquet",
+            "-o",
+            "out",
+        ],
+        3,
+    );
+    assert!(stderr.contains("newer"), "{stderr}");
+}
+
+#[test]
+fn inferences_given_as_headers_is_a_schema_error() {
+    let wd = Workdir::new();
+    prepare(&wd, "none", "40", "8");
+    let stderr = wd.run_expect(
+        &[
+            "drift",
+            "--baseline",
+            "snap",
+            "--headers",
+            "serving/i.parquet",
+            "-o",
+            "out",
+        ],
+        3,
+    );
+    assert!(stderr.contains("headers.parquet"), "{stderr}");
+}
+
+#[test]
+fn a_bad_subgroup_expression_is_a_config_error() {
+    let wd = Workdir::new();
+    prepare(&wd, "none", "40", "9");
+    wd.write(
+        "postmarket.yaml",
+        "subgroups:\n  - {name: old, where: \"agee >= 65\"}\n",
+    );
+    let stderr = wd.run_expect(
+        &[
+            "drift",
+            "--baseline",
+            "snap",
+            "--headers",
+            "serving/h.parquet",
+            "-o",
+            "out",
+        ],
+        2,
+    );
+    assert!(stderr.contains("agee"), "{stderr}");
+}
