@@ -36,6 +36,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         slices: 3,
         matrix: 16,
         seed: args.seed,
+        tables: false,
     };
     let truth = super::synth::generate(&synth_args)?;
     eprintln!(

@@ -29,6 +29,10 @@ pub struct SynthArgs {
     pub matrix: u16,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Write headers.parquet and inferences.parquet per side instead of DICOM files and
+    /// JSONL (the values a scan would give; for large calibration and speed runs)
+    #[arg(long)]
+    pub tables: bool,
 }
 
 pub fn run(args: &SynthArgs, ctx: &Context) -> Result<i32> {
@@ -63,5 +67,6 @@ pub fn generate(args: &SynthArgs) -> Result<Truth> {
         slices: args.slices,
         matrix: args.matrix,
         seed: args.seed,
+        tables: args.tables,
     })
 }

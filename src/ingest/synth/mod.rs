@@ -14,6 +14,7 @@
 pub mod files;
 pub mod population;
 pub mod scenario;
+pub mod tables;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ pub struct SynthOptions {
     /// Rows and columns of the (tiny) pixel matrix.
     pub matrix: u16,
     pub seed: u64,
+    /// Write headers.parquet and inferences.parquet instead of DICOM files and JSONL.
+    pub tables: bool,
 }
 
 /// What `truth.yaml` records.
@@ -141,7 +144,8 @@ fn write_side(
 ) -> Result<Corrupted> {
     let dir = options.out.join(side_name);
     let dicom_dir = dir.join("dicom");
-    std::fs::create_dir_all(&dicom_dir).map_err(|e| Error::write(&dicom_dir, e))?;
+    let dir_to_make = if options.tables { &dir } else { &dicom_dir };
+    std::fs::create_dir_all(dir_to_make).map_err(|e| Error::write(dir_to_make, e))?;
     let seed = options.seed;
     let written: Vec<(Case, SeriesIds, i64)> = (0..options.cases)
         .into_par_iter()
@@ -151,6 +155,9 @@ fn write_side(
             let offset_s = (case.time * (days * 86_400) as f64) as i64;
             let day = start + Duration::seconds(offset_s);
             let ids = SeriesIds::draw(&mut rng, &case, day);
+            if options.tables {
+                return Ok((case, ids, offset_s));
+            }
             let case_dir = dicom_dir.join(format!("case{:05}", index + 1));
             files::write_series(
                 &case_dir,
@@ -165,6 +172,22 @@ fn write_side(
         .collect::<Result<_>>()?;
 
     let mut corrupted = Corrupted::default();
+    // Logs in time order, as a serving system would append them.
+    let mut order: Vec<usize> = (0..written.len()).collect();
+    order.sort_by_key(|&i| (written[i].2, i));
+    let epoch = Utc.from_utc_datetime(&start.and_hms_opt(0, 0, 0).expect("valid time"));
+    if options.tables {
+        let mut rng = population::case_rng(seed ^ 0x7AB1E, side, 0);
+        tables::write_headers(
+            &dir.join("headers.parquet"),
+            &written,
+            options.slices,
+            options.matrix,
+            &mut rng,
+        )?;
+        tables::write_inferences(&dir.join("inferences.parquet"), &written, &order, epoch)?;
+        return Ok(corrupted);
+    }
     if effects.corrupt {
         let mut rng = population::case_rng(seed ^ 0xBAD, side, 0);
         for (index, _) in written.iter().enumerate() {
@@ -189,13 +212,9 @@ fn write_side(
         });
     }
 
-    // Inference logs in time order, as a serving system would append them.
-    let mut order: Vec<usize> = (0..written.len()).collect();
-    order.sort_by_key(|&i| (written[i].2, i));
     let log_path = dir.join("inferences.jsonl");
     let file = std::fs::File::create(&log_path).map_err(|e| Error::write(&log_path, e))?;
     let mut out = std::io::BufWriter::new(file);
-    let epoch = Utc.from_utc_datetime(&start.and_hms_opt(0, 0, 0).expect("valid time"));
     for (line_no, &i) in order.iter().enumerate() {
         let (case, ids, offset_s) = &written[i];
         let ts = (epoch + Duration::seconds(*offset_s))

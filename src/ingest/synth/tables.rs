@@ -1,0 +1,127 @@
+//! `synth --tables`: the same synthetic cases written straight to `headers.parquet` and
+//! `inferences.parquet`, skipping DICOM files. For calibration and speed benchmarks that
+//! need 10⁵–10⁶ cases per run; the values are those a scan of the DICOM files would give.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::files::{uid, SeriesIds};
+use super::population::{Case, MODEL_NAME};
+use crate::error::Result;
+use crate::ingest::dicom::batch::headers_batch;
+use crate::ingest::dicom::fields::{HeaderRecord, Value};
+use crate::ingest::logs::batch::inferences_batch;
+use crate::ingest::logs::row::InferenceRow;
+use crate::table::parquet::TableWriter;
+use crate::table::schema;
+
+const BATCH: usize = 65_536;
+
+/// One header row per slice of each case.
+pub fn write_headers(
+    path: &Path,
+    cases: &[(Case, SeriesIds, i64)],
+    slices: u32,
+    matrix: u16,
+    rng: &mut impl rand::Rng,
+) -> Result<()> {
+    let schema = schema::headers_schema(&[]);
+    let mut writer = TableWriter::create(path, schema.clone())?;
+    let mut rows = Vec::with_capacity(BATCH);
+    for (index, (case, ids, _)) in cases.iter().enumerate() {
+        for slice in 0..slices {
+            rows.push(record(case, ids, uid(rng), index, slice, matrix));
+            if rows.len() == BATCH {
+                writer.write(&headers_batch(&schema, &rows))?;
+                rows.clear();
+            }
+        }
+    }
+    if !rows.is_empty() {
+        writer.write(&headers_batch(&schema, &rows))?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+fn record(
+    case: &Case,
+    ids: &SeriesIds,
+    sop: String,
+    index: usize,
+    slice: u32,
+    matrix: u16,
+) -> HeaderRecord {
+    let text = |s: &str| Value::Text(s.to_string());
+    let num = |v: Option<f64>| v.map_or(Value::Null, Value::Number);
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let fields = schema::HEADER_FIELDS
+        .iter()
+        .map(|(name, _)| match *name {
+            "modality" => text(case.scanner.modality),
+            "manufacturer" => text(case.scanner.manufacturer),
+            "manufacturer_model_name" => text(case.scanner.model),
+            "software_versions" => text(case.scanner.software),
+            "station_name" => text(case.scanner.station),
+            "body_part_examined" => text(case.body_part),
+            "convolution_kernel" => case.kernel.map_or(Value::Null, text),
+            "patient_sex" => text(case.sex),
+            "patient_age_years" => Value::Number(f64::from(case.age_years)),
+            "slice_thickness" | "spacing_between_slices" => Value::Number(case.slice_thickness),
+            "pixel_spacing_row" | "pixel_spacing_col" => Value::Number(case.pixel_spacing),
+            "rows" | "columns" => Value::Integer(i32::from(matrix)),
+            "kvp" => num(case.kvp),
+            "exposure_mas" => num(case.exposure_mas.map(f64::from)),
+            "contrast_agent" => Value::Flag(case.contrast),
+            "magnetic_field_strength" => num(case.scanner.field_strength),
+            "repetition_time" => num(case.repetition_time),
+            "echo_time" => num(case.echo_time),
+            "study_date" => Value::Date((ids.study_date - epoch).num_days() as i32),
+            "transfer_syntax_uid" => text("1.2.840.10008.1.2.1"),
+            other => unreachable!("synthetic tables have no rule for {other}"),
+        })
+        .collect();
+    HeaderRecord {
+        sop_instance_uid: sop,
+        series_instance_uid: ids.series_uid.clone(),
+        study_instance_uid: Some(ids.study_uid.clone()),
+        source_path: format!("case{:05}/slice{:03}.dcm", index + 1, slice + 1),
+        fields,
+        extras: Vec::new(),
+    }
+}
+
+/// One inference row per case, in the given (time) order.
+pub fn write_inferences(
+    path: &Path,
+    cases: &[(Case, SeriesIds, i64)],
+    order: &[usize],
+    start: DateTime<Utc>,
+) -> Result<()> {
+    let mut writer = TableWriter::create(path, schema::inferences_schema())?;
+    let mut rows = Vec::with_capacity(BATCH);
+    for &i in order {
+        let (case, ids, offset_s) = &cases[i];
+        rows.push(InferenceRow {
+            timestamp: (start + Duration::seconds(*offset_s)).timestamp_micros(),
+            key: ids.series_uid.clone(),
+            model: MODEL_NAME.to_string(),
+            model_version: case.model_version.to_string(),
+            score: case.score,
+            prediction: i8::from(case.score >= 0.5),
+            label: case.labelled.then_some(i8::from(case.label)),
+            label_version: Some(case.label_version.to_string()),
+            latency_ms: Some(case.latency_ms),
+        });
+        if rows.len() == BATCH {
+            writer.write(&inferences_batch(&rows))?;
+            rows.clear();
+        }
+    }
+    if !rows.is_empty() {
+        writer.write(&inferences_batch(&rows))?;
+    }
+    writer.finish()?;
+    Ok(())
+}
