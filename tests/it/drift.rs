@@ -292,3 +292,63 @@ fn a_bad_subgroup_expression_is_a_config_error() {
     );
     assert!(stderr.contains("agee"), "{stderr}");
 }
+
+#[test]
+fn a_feature_the_serving_headers_lack_is_an_input_error_naming_it() {
+    let wd = Workdir::new();
+    wd.run_expect(&["synth", "-o", "s", "--cases", "40", "--slices", "1"], 0);
+    wd.write(
+        "extra.yaml",
+        "extra_tags:\n  - {name: exposure_time, tag: '0018,1150', kind: numeric}\n",
+    );
+    for side in ["baseline", "serving"] {
+        wd.run_expect(
+            &[
+                "logs",
+                &format!("s/{side}/inferences.jsonl"),
+                "-o",
+                &format!("{side}/i.parquet"),
+            ],
+            0,
+        );
+    }
+    wd.run_expect(
+        &[
+            "--config",
+            "extra.yaml",
+            "scan",
+            "s/baseline/dicom",
+            "-o",
+            "baseline/h.parquet",
+        ],
+        0,
+    );
+    wd.run_expect(&["scan", "s/serving/dicom", "-o", "serving/h.parquet"], 0);
+    wd.run_expect(
+        &[
+            "--config",
+            "extra.yaml",
+            "baseline",
+            "--headers",
+            "baseline/h.parquet",
+            "--inferences",
+            "baseline/i.parquet",
+            "-o",
+            "snap",
+        ],
+        0,
+    );
+    let stderr = wd.run_expect(
+        &[
+            "drift",
+            "--baseline",
+            "snap",
+            "--headers",
+            "serving/h.parquet",
+            "-o",
+            "out",
+        ],
+        3,
+    );
+    assert!(stderr.contains("exposure_time"), "{stderr}");
+}
