@@ -47,6 +47,36 @@ pub enum Kind {
     Composition,
     /// The model's score distribution or predicted-positive rate.
     ModelOutput,
+    /// A performance metric (AUROC, sensitivity…) against the baseline, non-inferiority.
+    Performance,
+    /// The share of positive labels.
+    LabelShift,
+    /// Performance fell while the inputs did not drift.
+    ConceptDrift,
+    /// A change point in the time-ordered error stream.
+    ChangePoint,
+    /// A model or model version that nobody approved.
+    ModelVersion,
+    /// A release-gate comparison of a candidate with the production model.
+    Gate,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::FeatureDrift => "feature drift",
+            Kind::NewCategory => "new category",
+            Kind::Missingness => "missing values",
+            Kind::Composition => "composition",
+            Kind::ModelOutput => "model output",
+            Kind::Performance => "performance",
+            Kind::LabelShift => "label shift",
+            Kind::ConceptDrift => "concept drift",
+            Kind::ChangePoint => "change point",
+            Kind::ModelVersion => "model version",
+            Kind::Gate => "release gate",
+        }
+    }
 }
 
 /// One test performed.

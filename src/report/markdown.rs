@@ -115,7 +115,7 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} {} ({} / {}) | {} / {} |",
                 c.severity.as_str(),
-                kind_name(c.kind),
+                c.kind.as_str(),
                 c.subject,
                 c.subgroup.as_deref().unwrap_or("all"),
                 c.test,
@@ -149,16 +149,6 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
     )
 }
 
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::FeatureDrift => "feature drift",
-        Kind::NewCategory => "new category",
-        Kind::Missingness => "missing values",
-        Kind::Composition => "composition",
-        Kind::ModelOutput => "model output",
-    }
-}
-
 pub fn q_text(q: f64) -> String {
     if q < 0.001 {
         "< 0.001".into()
@@ -175,6 +165,11 @@ pub fn sentence(c: &Check) -> String {
         Kind::Composition => format!("{} changed", c.subject.replacen("mix: ", "Mix of ", 1)),
         Kind::ModelOutput => format!("Model output ({}) changed", c.subject),
         Kind::FeatureDrift => format!("{} changed", c.subject),
+        Kind::Performance | Kind::Gate => c.subject.clone(),
+        Kind::LabelShift => "Share of positive labels changed".to_string(),
+        Kind::ConceptDrift => "Suspected concept drift".to_string(),
+        Kind::ChangePoint => format!("Change point in the {}", c.subject),
+        Kind::ModelVersion => format!("Unapproved model {}", c.subject),
     };
     let scope = c
         .subgroup

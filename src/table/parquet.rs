@@ -29,6 +29,8 @@ impl TableWriter {
             .set_compression(Compression::ZSTD(
                 ZstdLevel::try_new(3).expect("valid level"),
             ))
+            // Bounded row groups keep the writer's buffered memory flat on huge scans.
+            .set_max_row_group_row_count(Some(128 * 1024))
             .set_created_by(concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string())
             .build();
         let writer =

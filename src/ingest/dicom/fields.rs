@@ -137,17 +137,20 @@ fn field(ds: &InMemDicomObject, name: &str, kind: HeaderType, ts: &str) -> Value
     }
 }
 
+// Lookups use `get`, not `element_opt`: for an absent tag dicom-object's error value
+// captures a backtrace, which cost ~30% of scan time (docs/performance.md).
+
 /// The element's value as trimmed text (multiple values joined with `\`); None if absent,
 /// empty, or not a primitive value.
 fn text(ds: &InMemDicomObject, tag: Tag) -> Option<String> {
-    let element = ds.element_opt(tag).ok()??;
+    let element = ds.get(tag)?;
     let value = element.to_str().ok()?;
     let trimmed = value.trim_matches(|c: char| c == ' ' || c == '\0');
     (!trimmed.is_empty()).then(|| trimmed.to_string())
 }
 
 fn number(ds: &InMemDicomObject, tag: Tag) -> Value {
-    let Ok(Some(element)) = ds.element_opt(tag) else {
+    let Some(element) = ds.get(tag) else {
         return Value::Null;
     };
     let parsed = element.to_float64().ok().or_else(|| {
@@ -163,14 +166,13 @@ fn number(ds: &InMemDicomObject, tag: Tag) -> Value {
 }
 
 fn integer(ds: &InMemDicomObject, tag: Tag) -> Value {
-    match ds.element_opt(tag) {
-        Ok(Some(element)) => element.to_int::<i32>().map_or(Value::Null, Value::Integer),
-        _ => Value::Null,
-    }
+    ds.get(tag)
+        .and_then(|element| element.to_int::<i32>().ok())
+        .map_or(Value::Null, Value::Integer)
 }
 
 fn pixel_spacing(ds: &InMemDicomObject, index: usize) -> Value {
-    let Ok(Some(element)) = ds.element_opt(tags::PIXEL_SPACING) else {
+    let Some(element) = ds.get(tags::PIXEL_SPACING) else {
         return Value::Null;
     };
     match element.to_multi_float64() {

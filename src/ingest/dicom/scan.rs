@@ -71,58 +71,70 @@ pub fn scan(inputs: &[PathBuf], output: &Path, options: &ScanOptions) -> Result<
     let progress = progress_bar(options.progress);
     let mut summary = ScanSummary::default();
 
-    let mut chunk: Vec<PathBuf> = Vec::with_capacity(CHUNK);
-    let mut flush = |chunk: &mut Vec<PathBuf>, summary: &mut ScanSummary| -> Result<()> {
-        let results: Vec<Result<HeaderRecord, FileReject>> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|path| read_one(path, &extras, &options.pseudonymizer))
-                .collect()
+    // The writer runs on its own thread, so building batches and zstd compression overlap
+    // with the pool reading the next chunk.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<HeaderRecord>>(2);
+    let rows_written = std::thread::scope(|scope| -> Result<u64> {
+        let write_thread = scope.spawn(move || -> Result<u64> {
+            for rows in receiver {
+                writer.write(&headers_batch(&schema, &rows))?;
+            }
+            writer.finish()
         });
-        let mut rows = Vec::with_capacity(results.len());
-        for (path, result) in chunk.iter().zip(results) {
-            match result {
-                Ok(row) => {
-                    count(&mut summary.modalities, &row.fields, "modality");
-                    count(&mut summary.manufacturers, &row.fields, "manufacturer");
-                    rows.push(row);
+        let mut chunk: Vec<PathBuf> = Vec::with_capacity(CHUNK);
+        let flush = |chunk: &mut Vec<PathBuf>, summary: &mut ScanSummary| -> bool {
+            let results: Vec<Result<HeaderRecord, FileReject>> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|path| read_one(path, &extras, &options.pseudonymizer))
+                    .collect()
+            });
+            let mut rows = Vec::with_capacity(results.len());
+            for (path, result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(row) => {
+                        count(&mut summary.modalities, &row.fields, "modality");
+                        count(&mut summary.manufacturers, &row.fields, "manufacturer");
+                        rows.push(row);
+                    }
+                    Err(reject) => summary.rejects.push(Reject {
+                        source: path.display().to_string(),
+                        line: None,
+                        kind: reject.kind,
+                        reason: reject.reason,
+                    }),
                 }
-                Err(reject) => summary.rejects.push(Reject {
-                    source: path.display().to_string(),
-                    line: None,
-                    kind: reject.kind,
-                    reason: reject.reason,
-                }),
+            }
+            summary.files_seen += chunk.len() as u64;
+            progress.inc(chunk.len() as u64);
+            chunk.clear();
+            // A closed channel means the writer failed; its error is returned below.
+            rows.is_empty() || sender.send(rows).is_ok()
+        };
+        'walk: for input in inputs {
+            for entry in walk(input) {
+                match entry {
+                    Ok(path) => chunk.push(path),
+                    Err((path, message)) => summary.rejects.push(Reject {
+                        source: path.display().to_string(),
+                        line: None,
+                        kind: "io",
+                        reason: message,
+                    }),
+                }
+                if chunk.len() == CHUNK && !flush(&mut chunk, &mut summary) {
+                    break 'walk;
+                }
             }
         }
-        summary.files_seen += chunk.len() as u64;
-        if !rows.is_empty() {
-            writer.write(&headers_batch(&schema, &rows))?;
-        }
-        progress.inc(chunk.len() as u64);
-        chunk.clear();
-        Ok(())
-    };
-
-    for input in inputs {
-        for entry in walk(input) {
-            match entry {
-                Ok(path) => chunk.push(path),
-                Err((path, message)) => summary.rejects.push(Reject {
-                    source: path.display().to_string(),
-                    line: None,
-                    kind: "io",
-                    reason: message,
-                }),
-            }
-            if chunk.len() == CHUNK {
-                flush(&mut chunk, &mut summary)?;
-            }
-        }
-    }
-    flush(&mut chunk, &mut summary)?;
+        flush(&mut chunk, &mut summary);
+        drop(sender);
+        write_thread
+            .join()
+            .expect("the writer thread does not panic")
+    })?;
     progress.finish_and_clear();
-    summary.rows_written = writer.finish()?;
+    summary.rows_written = rows_written;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
