@@ -57,6 +57,8 @@ pub enum Command {
     Baseline(crate::cmd::baseline::BaselineArgs),
     /// Compare a serving window with the baseline: per feature, per subgroup, model output
     Drift(crate::cmd::drift::DriftArgs),
+    /// Per-subgroup performance against the baseline, concept drift, model-version control
+    Performance(crate::cmd::performance::PerformanceArgs),
     /// Write synthetic DICOM series and inference logs with a known drift
     Synth(crate::cmd::synth::SynthArgs),
     /// The main job on built-in defaults: synth, scan, logs; summary printed

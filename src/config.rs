@@ -35,6 +35,69 @@ pub struct Config {
     pub subgroups: Option<Vec<Subgroup>>,
     #[serde(default)]
     pub drift: DriftConfig,
+    #[serde(default)]
+    pub performance: PerformanceConfig,
+    /// Model versions approved besides those in the baseline.
+    #[serde(default)]
+    pub approved_versions: Vec<ApprovedVersion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovedVersion {
+    pub model: String,
+    pub version: String,
+}
+
+/// Performance monitoring: non-inferiority margins, minimum counts, label adaptation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PerformanceConfig {
+    /// Largest tolerated fall (serving − baseline) per metric, as a proportion.
+    pub margins: BTreeMap<String, f64>,
+    /// Calibration: expected calibration error rise that warns.
+    pub ece_warn: f64,
+    /// Fewer labelled cases (or positives, or negatives) than these: insufficient.
+    pub min_labelled: usize,
+    pub min_positives: usize,
+    /// Post-inference adaptation: for labels made under a label_version, what each label
+    /// value means in the current definition (0, 1, or null to drop it).
+    pub label_map: BTreeMap<String, BTreeMap<String, Option<u8>>>,
+}
+
+/// Metrics compared for non-inferiority, and their default margins.
+pub const PERFORMANCE_METRICS: &[(&str, f64)] = &[
+    ("auroc", 0.05),
+    ("sensitivity", 0.05),
+    ("specificity", 0.05),
+    ("ppv", 0.10),
+    ("npv", 0.10),
+];
+
+impl Default for PerformanceConfig {
+    fn default() -> Self {
+        PerformanceConfig {
+            margins: PERFORMANCE_METRICS
+                .iter()
+                .map(|(m, v)| (m.to_string(), *v))
+                .collect(),
+            ece_warn: 0.05,
+            min_labelled: 30,
+            min_positives: 10,
+            label_map: BTreeMap::new(),
+        }
+    }
+}
+
+impl PerformanceConfig {
+    pub fn margin(&self, metric: &str) -> f64 {
+        self.margins.get(metric).copied().unwrap_or_else(|| {
+            PERFORMANCE_METRICS
+                .iter()
+                .find(|(m, _)| *m == metric)
+                .map_or(0.05, |(_, v)| *v)
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,6 +396,34 @@ impl Config {
             if !(warn >= 0.0 && alert >= warn) {
                 return Err(format!(
                     "drift.{name}_warn/alert: expected 0 <= warn <= alert, got {warn} and {alert}"
+                ));
+            }
+        }
+        for (metric, margin) in &self.performance.margins {
+            if !PERFORMANCE_METRICS.iter().any(|(m, _)| m == metric) {
+                let known: Vec<&str> = PERFORMANCE_METRICS.iter().map(|(m, _)| *m).collect();
+                return Err(format!(
+                    "performance.margins: unknown metric {metric:?}; expected one of {}",
+                    known.join(", ")
+                ));
+            }
+            if !(0.0..1.0).contains(margin) {
+                return Err(format!(
+                    "performance.margins.{metric}: expected a number in [0, 1), got {margin}"
+                ));
+            }
+        }
+        for (version, map) in &self.performance.label_map {
+            for key in map.keys() {
+                if key != "0" && key != "1" {
+                    return Err(format!(
+                        "performance.label_map.{version}: labels are 0 or 1, got {key:?}"
+                    ));
+                }
+            }
+            if map.values().flatten().any(|v| *v > 1) {
+                return Err(format!(
+                    "performance.label_map.{version}: maps to 0, 1 or null"
                 ));
             }
         }

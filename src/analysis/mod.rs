@@ -2,7 +2,10 @@
 //! checks and findings with their decision rule, and the actions a finding suggests.
 
 pub mod actions;
+pub mod concept;
+pub mod cluster;
 pub mod drift;
 pub mod expr;
 pub mod findings;
+pub mod performance;
 pub mod subgroups;

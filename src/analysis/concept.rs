@@ -1,0 +1,245 @@
+//! Concept drift and model control: the meaning of a label changing under the model (the
+//! seed's revised definition of edema), and models nobody approved reaching production.
+//!
+//! - label prevalence shift, baseline against serving;
+//! - change-point detection (Page–Hinkley and CUSUM, parameters in docs/statistics.md) on
+//!   the time-ordered per-case error stream, reporting the date of the alarm;
+//! - "suspected concept drift" when performance fell while the inputs did not drift;
+//! - every (model, version) in the serving logs that is neither the baseline's nor approved.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::drift::categorical::two_proportions;
+use super::findings::{Check, Kind, Severity};
+use crate::config::DriftConfig;
+use crate::stats::changepoint::{cusum, page_hinkley, CusumParams, PageHinkleyParams, Reference};
+
+fn check(kind: Kind, subject: &str) -> Check {
+    Check {
+        kind,
+        subject: subject.to_string(),
+        subgroup: None,
+        test: "",
+        statistic: None,
+        p_value: None,
+        q_value: None,
+        effect: None,
+        effect_name: "",
+        threshold: 0.0,
+        alert_threshold: 0.0,
+        severity: Severity::Pass,
+        n_baseline: 0,
+        n_serving: 0,
+        extra: Default::default(),
+        summary: String::new(),
+        action: String::new(),
+    }
+}
+
+/// Share of positive labels, baseline against serving (decided with the drift rule).
+pub fn prevalence(
+    baseline: (u64, u64),
+    serving: (u64, u64),
+    subgroup: Option<&str>,
+    config: &DriftConfig,
+) -> Check {
+    let ((pb, nb), (ps, ns)) = (baseline, serving);
+    let mut c = check(Kind::LabelShift, "label prevalence");
+    c.subgroup = subgroup.map(str::to_string);
+    c.test = "chi2-2x2";
+    c.effect_name = "prevalence change (pp)";
+    c.threshold = config.share_warn_pp;
+    c.alert_threshold = config.share_alert_pp;
+    c.n_baseline = nb;
+    c.n_serving = ns;
+    if (nb as usize) < config.min_n || (ns as usize) < config.min_n {
+        c.severity = Severity::Insufficient;
+        c.summary = format!(
+            "{nb} baseline and {ns} serving labels; {} needed",
+            config.min_n
+        );
+        return c;
+    }
+    let (rb, rs) = (pb as f64 / nb as f64, ps as f64 / ns as f64);
+    if let Some((stat, p)) = two_proportions(pb as f64, nb as f64, ps as f64, ns as f64) {
+        c.statistic = Some(stat);
+        c.p_value = Some(p);
+    }
+    c.effect = Some((rs - rb).abs() * 100.0);
+    c.summary = format!("positive labels {:.1}% → {:.1}%", 100.0 * rb, 100.0 * rs);
+    c.action = "Ask the clinical team whether the labelling definition or the referral pattern changed; compare performance per label_version and map old labels (performance.label_map) if the definition was revised.".into();
+    c
+}
+
+/// Page–Hinkley and CUSUM on the 0/1 error stream (`errors` in time order, `times` in UTC
+/// microseconds), with the baseline error rate as CUSUM's in-control reference.
+pub fn change_point(
+    errors: &[f64],
+    times: &[i64],
+    baseline_error_rate: f64,
+    min_n: usize,
+) -> Check {
+    let mut c = check(Kind::ChangePoint, "error stream");
+    c.test = "page-hinkley+cusum";
+    c.n_serving = errors.len() as u64;
+    if errors.len() < min_n {
+        c.severity = Severity::Insufficient;
+        c.summary = format!("{} labelled serving cases; {min_n} needed", errors.len());
+        return c;
+    }
+    let ph = page_hinkley(errors, &PageHinkleyParams::default());
+    let cu = Reference::bernoulli(baseline_error_rate.clamp(0.001, 0.999))
+        .and_then(CusumParams::with_reference)
+        .and_then(|p| cusum(errors, &p));
+    let date = |i: usize| {
+        chrono::DateTime::from_timestamp_micros(times[i])
+            .map_or("?".to_string(), |t| t.format("%Y-%m-%d").to_string())
+    };
+    let describe = |name: &str, at: Option<usize>| match at {
+        Some(i) => format!("{name} alarm at case {} ({})", i + 1, date(i)),
+        None => format!("no {name} alarm"),
+    };
+    let serving_rate = errors.iter().sum::<f64>() / errors.len() as f64;
+    c.summary = format!(
+        "error rate {:.1}% in the baseline, {:.1}% in serving; {}; {}",
+        100.0 * baseline_error_rate,
+        100.0 * serving_rate,
+        describe("Page–Hinkley", ph),
+        describe("CUSUM", cu)
+    );
+    if let Some(i) = ph {
+        c.extra.insert("page_hinkley_index", i as f64);
+    }
+    if let Some(i) = cu {
+        c.extra.insert("cusum_index", i as f64);
+    }
+    c.severity = match (ph, cu) {
+        (Some(_), Some(_)) => Severity::Alert,
+        (Some(_), None) | (None, Some(_)) => Severity::Warn,
+        (None, None) => Severity::Pass,
+    };
+    c.action = "The error rate rose from a point in time: find what changed that day (protocol, software, labelling, model version) and review the cases after it.".into();
+    c
+}
+
+/// Performance fell overall while no input drift was found: the meaning of the labels, or
+/// the relation between image and label, may have changed.
+pub fn suspected(performance: &[Check], drift: &[Check]) -> Option<Check> {
+    let fell: Vec<&Check> = performance
+        .iter()
+        .filter(|c| {
+            c.kind == Kind::Performance && c.subgroup.is_none() && c.severity >= Severity::Warn
+        })
+        .collect();
+    let inputs_drifted = drift.iter().any(|c| {
+        c.severity >= Severity::Warn
+            && matches!(
+                c.kind,
+                Kind::FeatureDrift | Kind::NewCategory | Kind::Composition
+            )
+    });
+    if fell.is_empty() || inputs_drifted {
+        return None;
+    }
+    let mut c = check(Kind::ConceptDrift, "performance without input drift");
+    c.severity = Severity::Alert;
+    c.summary = format!(
+        "{} fell while no input feature, category or subgroup mix drifted",
+        fell.iter()
+            .map(|c| c.subject.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    c.action = "Suspected concept drift: ask whether the clinical definition behind the labels was revised; re-express old labels (performance.label_map) and plan retraining on labels under the current definition.".into();
+    Some(c)
+}
+
+/// One row of the serving logs, for model-version control.
+pub struct Seen {
+    pub count: u64,
+    pub first: i64,
+    pub last: i64,
+}
+
+/// A check per (model, version) in the serving logs: alert when not approved.
+pub fn model_versions(
+    seen: &BTreeMap<(String, String), Seen>,
+    approved: &BTreeSet<(String, String)>,
+) -> Vec<Check> {
+    let date = |us: i64| {
+        chrono::DateTime::from_timestamp_micros(us)
+            .map_or("?".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+    };
+    seen.iter()
+        .map(|((model, version), s)| {
+            let mut c = check(Kind::ModelVersion, &format!("{model} {version}"));
+            c.test = "approved-list";
+            c.n_serving = s.count;
+            c.extra.insert("count", s.count as f64);
+            let ok = approved.contains(&(model.clone(), version.clone()));
+            c.severity = if ok { Severity::Pass } else { Severity::Alert };
+            c.summary = format!(
+                "{} inferences from {} to {} UTC{}",
+                s.count,
+                date(s.first),
+                date(s.last),
+                if ok { "" } else { "; not the baseline's model and not in approved_versions" }
+            );
+            if !ok {
+                c.action = format!(
+                    "Stop and verify the deployment: {model} {version} was never validated; roll back to an approved version or validate and approve it (approved_versions in the config)."
+                );
+            }
+            c
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unapproved_version_is_an_alert_with_its_count() {
+        let mut seen = BTreeMap::new();
+        seen.insert(
+            ("m".to_string(), "1".to_string()),
+            Seen {
+                count: 5,
+                first: 0,
+                last: 1,
+            },
+        );
+        seen.insert(
+            ("m".to_string(), "2-rc".to_string()),
+            Seen {
+                count: 3,
+                first: 0,
+                last: 1,
+            },
+        );
+        let approved: BTreeSet<_> = [("m".to_string(), "1".to_string())].into();
+        let checks = model_versions(&seen, &approved);
+        assert_eq!(checks[0].severity, Severity::Pass);
+        assert_eq!(checks[1].severity, Severity::Alert);
+        assert!(checks[1].summary.starts_with("3 inferences"));
+    }
+
+    #[test]
+    fn a_rising_error_rate_raises_a_change_point_with_its_date() {
+        let mut errors = vec![0.0; 400];
+        for (i, e) in errors.iter_mut().enumerate() {
+            *e = if i % 10 == 0 { 1.0 } else { 0.0 };
+        }
+        errors.extend((0..400).map(|i| if i % 2 == 0 { 1.0 } else { 0.0 }));
+        let times: Vec<i64> = (0..800)
+            .map(|i| 1_790_000_000_000_000 + i * 3_600_000_000)
+            .collect();
+        let c = change_point(&errors, &times, 0.1, 30);
+        assert_eq!(c.severity, Severity::Alert, "{}", c.summary);
+        let at = c.extra["cusum_index"] as usize;
+        assert!((400..520).contains(&at), "{at}");
+        let flat = change_point(&errors[..400], &times[..400], 0.1, 30);
+        assert_eq!(flat.severity, Severity::Pass, "{}", flat.summary);
+    }
+}
