@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod demo;
 pub mod drift;
+pub mod explore;
 pub mod logs;
 pub mod performance;
 pub mod scan;

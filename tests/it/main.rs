@@ -7,6 +7,7 @@ mod table_read;
 
 mod cli;
 mod drift;
+mod explore;
 mod logs;
 mod performance;
 mod privacy;
