@@ -61,6 +61,8 @@ pub enum Command {
     Explore(crate::cmd::explore::ExploreArgs),
     /// Per-subgroup performance against the baseline, concept drift, model-version control
     Performance(crate::cmd::performance::PerformanceArgs),
+    /// Release gate: a candidate model against production on the same cases, overall and per subgroup
+    Gate(crate::cmd::gate::GateArgs),
     /// Write synthetic DICOM series and inference logs with a known drift
     Synth(crate::cmd::synth::SynthArgs),
     /// The main job on built-in defaults: synth, scan, logs; summary printed

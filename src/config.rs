@@ -37,6 +37,9 @@ pub struct Config {
     pub drift: DriftConfig,
     #[serde(default)]
     pub performance: PerformanceConfig,
+    /// The release gate (`postmarket gate`): margins and sample-size rules.
+    #[serde(default)]
+    pub gate: GateConfig,
     /// Model versions approved besides those in the baseline.
     #[serde(default)]
     pub approved_versions: Vec<ApprovedVersion>,
@@ -169,6 +172,90 @@ impl Default for DriftConfig {
             missing_alert_pp: 10.0,
             features: None,
         }
+    }
+}
+
+/// The release gate's decision rule (docs/statistics.md, "Release gate").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GateConfig {
+    /// Non-inferiority margins, candidate − reference.
+    pub margins: GateMargins,
+    /// Fewest paired labelled cases to judge a metric (overall and per subgroup).
+    pub min_pairs: usize,
+    /// Fewest positive cases (and negative cases, for AUROC and specificity).
+    pub min_positives: usize,
+    /// Too few paired cases overall fails the gate (true) or leaves it `insufficient`.
+    pub fail_closed: bool,
+    /// A subgroup with too few cases fails the gate instead of being `insufficient`.
+    pub require_subgroups: bool,
+    /// Confidence level of every interval.
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GateMargins {
+    pub auroc: f64,
+    pub sensitivity: f64,
+    pub specificity: f64,
+    /// Brier score, where lower is better: the candidate may be at most this much higher.
+    pub brier: f64,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        GateConfig {
+            margins: GateMargins::default(),
+            min_pairs: 30,
+            min_positives: 10,
+            fail_closed: true,
+            require_subgroups: false,
+            confidence: 0.95,
+        }
+    }
+}
+
+impl Default for GateMargins {
+    fn default() -> Self {
+        GateMargins {
+            auroc: 0.02,
+            sensitivity: 0.05,
+            specificity: 0.05,
+            brier: 0.02,
+        }
+    }
+}
+
+impl GateConfig {
+    fn validate(&self) -> Result<(), String> {
+        let m = &self.margins;
+        for (name, margin) in [
+            ("auroc", m.auroc),
+            ("sensitivity", m.sensitivity),
+            ("specificity", m.specificity),
+            ("brier", m.brier),
+        ] {
+            if !(0.0..1.0).contains(&margin) {
+                return Err(format!(
+                    "gate.margins.{name}: expected a number in [0, 1), got {margin}"
+                ));
+            }
+        }
+        // DeLong needs two cases of each class, a t-interval two cases.
+        if self.min_pairs < 2 || self.min_positives < 2 {
+            return Err(format!(
+                "gate.min_pairs and gate.min_positives: expected at least 2, got {} and {}",
+                self.min_pairs, self.min_positives
+            ));
+        }
+        if !(self.confidence > 0.5 && self.confidence < 1.0) {
+            return Err(format!(
+                "gate.confidence: expected a number in (0.5, 1), got {}",
+                self.confidence
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -427,6 +514,7 @@ impl Config {
                 ));
             }
         }
+        self.gate.validate()?;
         let t = self.logs.threshold;
         if !(0.0..=1.0).contains(&t) {
             return Err(format!(
@@ -451,6 +539,23 @@ mod tests {
         let err = Config::parse("logs:\n  threshold: 0.4\n  treshold: 0.5\n").unwrap_err();
         assert!(err.contains("treshold"), "{err}");
         assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn gate_section_is_strict_and_validated() {
+        let ok = Config::parse("gate:\n  margins: {sensitivity: 0.1}\n  min_pairs: 50\n").unwrap();
+        assert_eq!(ok.gate.margins.sensitivity, 0.1);
+        assert_eq!(
+            ok.gate.margins.auroc, 0.02,
+            "other margins keep their defaults"
+        );
+        assert!(ok.gate.fail_closed);
+        let err = Config::parse("gate:\n  margins: {sensitivty: 0.1}\n").unwrap_err();
+        assert!(err.contains("sensitivty"), "{err}");
+        let err = Config::parse("gate:\n  margins: {brier: 1.5}\n").unwrap_err();
+        assert!(err.contains("gate.margins.brier"), "{err}");
+        let err = Config::parse("gate:\n  min_positives: 1\n").unwrap_err();
+        assert!(err.contains("gate.min_"), "{err}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ fn run(cli: &Cli) -> Result<i32, Error> {
         Command::Drift(args) => cmd::drift::run(args, &ctx),
         Command::Explore(args) => cmd::explore::run(args, &ctx),
         Command::Performance(args) => cmd::performance::run(args, &ctx),
+        Command::Gate(args) => cmd::gate::run(args, &ctx),
         Command::Synth(args) => cmd::synth::run(args, &ctx),
         Command::Demo(args) => cmd::demo::run(args, &ctx),
     }

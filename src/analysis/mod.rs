@@ -7,5 +7,6 @@ pub mod cluster;
 pub mod drift;
 pub mod expr;
 pub mod findings;
+pub mod gate;
 pub mod performance;
 pub mod subgroups;

@@ -37,6 +37,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         matrix: 16,
         seed: args.seed,
         tables: false,
+        candidate: false,
     };
     let truth = super::synth::generate(&synth_args)?;
     eprintln!(

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod demo;
 pub mod drift;
 pub mod explore;
+pub mod gate;
 pub mod logs;
 pub mod performance;
 pub mod scan;

@@ -33,6 +33,10 @@ pub struct SynthArgs {
     /// JSONL (the values a scan would give; for large calibration and speed runs)
     #[arg(long)]
     pub tables: bool,
+    /// Also write serving/candidate_inferences.{jsonl,parquet}: a candidate model scoring
+    /// the same serving cases, better overall but worse for patients 65+ (for `gate`)
+    #[arg(long)]
+    pub candidate: bool,
 }
 
 pub fn run(args: &SynthArgs, ctx: &Context) -> Result<i32> {
@@ -68,5 +72,6 @@ pub fn generate(args: &SynthArgs) -> Result<Truth> {
         matrix: args.matrix,
         seed: args.seed,
         tables: args.tables,
+        candidate: args.candidate,
     })
 }

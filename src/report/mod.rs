@@ -1,6 +1,7 @@
 //! Output: the `Report` value ([`model`]) and its writers — JSON, Markdown, terminal tables.
 
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod terminal;

@@ -229,6 +229,25 @@ fn ds(v: f64) -> String {
 
 /// One JSONL inference line for a case.
 pub fn inference_line(case: &Case, key: &str, timestamp: &str, threshold: f64) -> String {
+    model_line(
+        case,
+        key,
+        timestamp,
+        case.model_version,
+        case.score,
+        threshold,
+    )
+}
+
+/// One JSONL inference line for a case as scored by a given model version.
+pub fn model_line(
+    case: &Case,
+    key: &str,
+    timestamp: &str,
+    model_version: &str,
+    score: f64,
+    threshold: f64,
+) -> String {
     let label = if case.labelled {
         serde_json::Value::from(u8::from(case.label))
     } else {
@@ -238,9 +257,9 @@ pub fn inference_line(case: &Case, key: &str, timestamp: &str, threshold: f64) -
         "timestamp": timestamp,
         "key": key,
         "model": MODEL_NAME,
-        "model_version": case.model_version,
-        "score": case.score,
-        "prediction": u8::from(case.score >= threshold),
+        "model_version": model_version,
+        "score": score,
+        "prediction": u8::from(score >= threshold),
         "label": label,
         "label_version": case.label_version,
         "latency_ms": case.latency_ms,

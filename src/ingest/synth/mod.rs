@@ -6,11 +6,16 @@
 //! baseline/dicom/case00001/slice001.dcm …   baseline/inferences.jsonl
 //! serving/dicom/case00001/slice001.dcm …    serving/inferences.jsonl
 //! truth.yaml                                what was injected, and the score model
+//! serving/candidate_inferences.jsonl        with --candidate: a second model, same cases
 //! ```
+//!
+//! With `--tables` the folders hold `headers.parquet`, `inferences.parquet` (and
+//! `candidate_inferences.parquet`) instead of DICOM files and JSONL.
 //!
 //! Cases are drawn by [`population::draw_case`] with one generator per case, written in
 //! parallel, and are identical for a given seed whatever the thread count.
 
+pub mod candidate;
 pub mod files;
 pub mod population;
 pub mod scenario;
@@ -40,6 +45,8 @@ pub struct SynthOptions {
     pub seed: u64,
     /// Write headers.parquet and inferences.parquet instead of DICOM files and JSONL.
     pub tables: bool,
+    /// Also write a candidate model's inferences on the serving cases ([`candidate`]).
+    pub candidate: bool,
 }
 
 /// What `truth.yaml` records.
@@ -52,6 +59,8 @@ pub struct Truth {
     pub slices_per_series: u32,
     pub scenarios: Vec<TruthScenario>,
     pub score_model: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_model: Option<&'static str>,
     pub baseline_window: [String; 2],
     pub serving_window: [String; 2],
     pub corrupted_files: Vec<CorruptedFile>,
@@ -116,6 +125,7 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
         score_model: "latent severity z ~ N(0.012*(age-58), 1); label v1: z > 0.84, v2: z > 0.40; \
 score = sigmoid(2.5*q*(z-0.84) + N(0,0.8) - 0.4), q = 1 x 0.45 if CT slice >= 2.5 mm x 0.35 on kernel STANDARD_DL; \
 unapproved version: logit*0.6 + 0.9",
+        candidate_model: options.candidate.then_some(candidate::DESCRIPTION),
         baseline_window: window(baseline_start, 84),
         serving_window: window(serving_start, 28),
         corrupted_files: corrupted.files,
@@ -170,6 +180,14 @@ fn write_side(
             Ok((case, ids, offset_s))
         })
         .collect::<Result<_>>()?;
+    // The candidate scores the serving cases only, with its own generator.
+    let candidate_scores: Option<Vec<f64>> = (serving && options.candidate).then(|| {
+        written
+            .iter()
+            .enumerate()
+            .map(|(index, (case, _, _))| candidate::score(case, seed, side, index as u64))
+            .collect()
+    });
 
     let mut corrupted = Corrupted::default();
     // Logs in time order, as a serving system would append them.
@@ -185,7 +203,22 @@ fn write_side(
             options.matrix,
             &mut rng,
         )?;
-        tables::write_inferences(&dir.join("inferences.parquet"), &written, &order, epoch)?;
+        tables::write_inferences(
+            &dir.join("inferences.parquet"),
+            &written,
+            &order,
+            epoch,
+            None,
+        )?;
+        if let Some(scores) = &candidate_scores {
+            tables::write_inferences(
+                &dir.join("candidate_inferences.parquet"),
+                &written,
+                &order,
+                epoch,
+                Some(scores),
+            )?;
+        }
         return Ok(corrupted);
     }
     if effects.corrupt {
@@ -227,6 +260,27 @@ fn write_side(
         writeln!(out, "{line}").map_err(|e| Error::write(&log_path, e))?;
     }
     out.flush().map_err(|e| Error::write(&log_path, e))?;
+    if let Some(scores) = &candidate_scores {
+        // The candidate's log is clean: corrupt-files breaks production's log only.
+        let path = dir.join("candidate_inferences.jsonl");
+        let file = std::fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
+        let mut out = std::io::BufWriter::new(file);
+        for &i in &order {
+            let (case, ids, offset_s) = &written[i];
+            let ts = (epoch + Duration::seconds(*offset_s))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let line = files::model_line(
+                case,
+                &ids.series_uid,
+                &ts,
+                candidate::CANDIDATE_VERSION,
+                scores[i],
+                0.5,
+            );
+            writeln!(out, "{line}").map_err(|e| Error::write(&path, e))?;
+        }
+        out.flush().map_err(|e| Error::write(&path, e))?;
+    }
     Ok(corrupted)
 }
 

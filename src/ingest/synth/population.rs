@@ -8,6 +8,10 @@
 //! where the image quality factor `q` is 1, times 0.45 on CT slices ≥ 2.5 mm, times 0.35 on
 //! the deep-learning kernel of the upgraded scanner. An unapproved model version shifts and
 //! flattens the logit (`0.6 · logit + 0.9`).
+//!
+//! `synth --candidate` adds a second model scoring the same serving cases
+//! ([`super::candidate`]): sharper and less noisy for patients under 65, but with less
+//! separation and a negative shift for patients aged 65 and over, who it under-calls.
 
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
@@ -105,7 +109,7 @@ pub const APPROVED_VERSION: &str = "2.1.0";
 pub const UNAPPROVED_VERSION: &str = "2.2.0-rc1";
 pub const LABEL_V1: &str = "edema-v1";
 pub const LABEL_V2: &str = "edema-v2";
-const THRESHOLD_V1: f64 = 0.84;
+pub(super) const THRESHOLD_V1: f64 = 0.84;
 const THRESHOLD_V2: f64 = 0.40;
 /// Where in the serving window (0..1) time-dependent changes start.
 pub const CHANGE_POINT: f64 = 0.4;
@@ -126,6 +130,10 @@ pub struct Case {
     pub echo_time: Option<f64>,
     /// Position in the window, 0..1 (drives the timestamp and time-dependent changes).
     pub time: f64,
+    /// Latent severity `z` and the image quality factor `q` of the score model (kept so a
+    /// second model can score the same case).
+    pub latent: f64,
+    pub quality: f64,
     pub label: bool,
     pub label_version: &'static str,
     pub labelled: bool,
@@ -229,6 +237,8 @@ pub fn draw_case(seed: u64, side: u64, index: u64, effects: &Effects, serving: b
         repetition_time: (!is_ct).then(|| [500.0, 2200.0, 4000.0][rng.random_range(0..3)]),
         echo_time: (!is_ct).then(|| [12.0, 30.0, 95.0][rng.random_range(0..3)]),
         time,
+        latent: z,
+        quality,
         label,
         label_version,
         labelled,

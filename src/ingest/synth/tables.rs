@@ -6,6 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::candidate::CANDIDATE_VERSION;
 use super::files::{uid, SeriesIds};
 use super::population::{Case, MODEL_NAME};
 use crate::error::Result;
@@ -92,24 +93,30 @@ fn record(
     }
 }
 
-/// One inference row per case, in the given (time) order.
+/// One inference row per case, in the given (time) order: production's scores, or the
+/// candidate's when `candidate` holds them (indexed like `cases`).
 pub fn write_inferences(
     path: &Path,
     cases: &[(Case, SeriesIds, i64)],
     order: &[usize],
     start: DateTime<Utc>,
+    candidate: Option<&[f64]>,
 ) -> Result<()> {
     let mut writer = TableWriter::create(path, schema::inferences_schema())?;
     let mut rows = Vec::with_capacity(BATCH);
     for &i in order {
         let (case, ids, offset_s) = &cases[i];
+        let (model_version, score) = match candidate {
+            Some(scores) => (CANDIDATE_VERSION, scores[i]),
+            None => (case.model_version, case.score),
+        };
         rows.push(InferenceRow {
             timestamp: (start + Duration::seconds(*offset_s)).timestamp_micros(),
             key: ids.series_uid.clone(),
             model: MODEL_NAME.to_string(),
-            model_version: case.model_version.to_string(),
-            score: case.score,
-            prediction: i8::from(case.score >= 0.5),
+            model_version: model_version.to_string(),
+            score,
+            prediction: i8::from(score >= 0.5),
             label: case.labelled.then_some(i8::from(case.label)),
             label_version: Some(case.label_version.to_string()),
             latency_ms: Some(case.latency_ms),

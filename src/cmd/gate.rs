@@ -1,0 +1,231 @@
+//! `postmarket gate --reference I --candidate I [--headers H] -o OUT [--junit FILE]`: the
+//! release gate — a candidate model against production's model on the same cases, overall
+//! and per subgroup, with a CI-friendly exit code and JUnit XML.
+//!
+//! Exit codes: 0 the candidate passes; 1 it fails a check, including too few paired cases
+//! (fail closed); 3 the inputs cannot be compared (unreadable, no shared cases, no labels,
+//! conflicting labels).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, RecordBatch};
+use clap::Args;
+
+use super::Context;
+use crate::analysis::findings::Severity;
+use crate::analysis::gate::{self, pairs};
+use crate::analysis::subgroups;
+use crate::config::GateConfig;
+use crate::error::{exit, Error, Result};
+use crate::report::model::{BaselineIdentity, Report};
+use crate::report::terminal::findings_table;
+use crate::table::cases::{features, JoinStats};
+use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::schema;
+use crate::table::snapshot::{sha256_file, FileDigest, ModelIdentity};
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Production's inferences.parquet (the reference), with labels
+    #[arg(long, value_name = "FILE")]
+    pub reference: PathBuf,
+    /// The candidate model's inferences.parquet on the same cases (paired by key)
+    #[arg(long, value_name = "FILE")]
+    pub candidate: PathBuf,
+    /// headers.parquet of those cases: adds the configured subgroups (age band, sex, …)
+    #[arg(long, value_name = "FILE")]
+    pub headers: Option<PathBuf>,
+    /// Output folder for report.json and report.md
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Also write JUnit XML here: one test case per check
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Print report.json on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &GateArgs, ctx: &Context) -> Result<i32> {
+    let report = build(args, ctx)?;
+    crate::report::write_files(&report, &args.output)?;
+    if let Some(path) = &args.junit {
+        crate::report::junit::write_file(&report, path)?;
+    }
+    if args.json {
+        crate::report::json::write(&report, std::io::stdout().lock())
+            .map_err(|e| Error::write("stdout", e))?;
+    }
+    let fails = report.fails_at(Severity::Alert);
+    if ctx.chatty {
+        eprintln!("{}", findings_table(&report, ctx.color, 15));
+        eprintln!(
+            "gate: {} — {} failed, {} insufficient of {} checks on {} paired cases; report in {}",
+            if fails { "FAIL" } else { "pass" },
+            report.counts.alert,
+            report.counts.insufficient,
+            report.counts.checks,
+            report.window.cases,
+            args.output.join("report.md").display()
+        );
+    }
+    Ok(if fails { exit::FINDINGS } else { exit::OK })
+}
+
+/// Loads and pairs both inference files, runs the gate, and returns the report.
+pub fn build(args: &GateArgs, ctx: &Context) -> Result<Report> {
+    let reference = load_inferences(&args.reference)?;
+    let candidate = load_inferences(&args.candidate)?;
+    let headers = args.headers.as_deref().map(load_headers).transpose()?;
+    let feature_list = features(&ctx.config.extra_tags);
+    let with_headers = headers
+        .as_ref()
+        .map(|h| (h, feature_list.as_slice(), ctx.config.unit));
+    let paired = pairs::pair(&reference, &candidate, with_headers).map_err(|e| {
+        let path = match (&e, &args.headers) {
+            (pairs::PairError::Table(_), Some(h)) => h.as_path(),
+            _ => args.candidate.as_path(),
+        };
+        Error::invalid(path, e.to_string())
+    })?;
+
+    let mut notes = Vec::new();
+    let mut groups = Vec::new();
+    for def in ctx.config.subgroups() {
+        match subgroups::resolve(std::slice::from_ref(&def), &paired.table, &paired.table) {
+            Ok(resolved) => {
+                groups.extend(resolved.groups.into_iter().map(|g| (g.label, g.serving)))
+            }
+            Err(e) if headers.is_some() => {
+                return Err(Error::ParseConfig {
+                    path: "subgroups".into(),
+                    message: e,
+                })
+            }
+            Err(e) => notes.push(format!("Subgroup skipped without --headers: {e}.")),
+        }
+    }
+    let checks = gate::run(&paired.paired, &groups, &paired.stats, &ctx.config.gate);
+
+    let s = &paired.stats;
+    let join = JoinStats {
+        instances: paired.join.as_ref().map_or(0, |j| j.instances),
+        cases: s.reference_cases,
+        cases_with_inference: s.paired,
+        cases_without_inference: s.reference_only,
+        inferences_without_case: s.candidate_only,
+        duplicate_inferences: s.reference_duplicates + s.candidate_duplicates,
+    };
+    let reference_id = identity(&args.reference, &reference, s.reference_cases)?;
+    let candidate_file = digest(&args.candidate, &candidate)?;
+    let mut method = vec![format!(
+        "Reference {} vs candidate {} ({}, SHA-256 {}), paired by key.",
+        model_text(reference_id.model.as_ref()),
+        model_text(most_common_model(&candidate).as_ref()),
+        candidate_file.name,
+        &candidate_file.sha256[..12]
+    )];
+    let mut reference_id = reference_id;
+    reference_id.files.push(candidate_file);
+    method.extend(method_lines(&ctx.config.gate));
+    method.extend(notes);
+    Ok(Report::new(
+        "gate",
+        checks,
+        super::drift::window(&paired.table, join.instances),
+        reference_id,
+        join,
+        method,
+    ))
+}
+
+/// The reference file stands where other commands have a baseline snapshot: its name and
+/// SHA-256 (`manifest_sha256`), its model, and its last inference time (`created`).
+fn identity(path: &Path, batch: &RecordBatch, cases: u64) -> Result<BaselineIdentity> {
+    let file = digest(path, batch)?;
+    let times = batch
+        .column_by_name(schema::TIMESTAMP)
+        .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
+    let last = times
+        .and_then(|t| {
+            (0..t.len())
+                .filter(|&i| t.is_valid(i))
+                .map(|i| t.value(i))
+                .max()
+        })
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map_or(String::new(), |t| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        });
+    Ok(BaselineIdentity {
+        created: last,
+        manifest_sha256: file.sha256.clone(),
+        model: most_common_model(batch),
+        cases,
+        files: vec![file],
+    })
+}
+
+fn digest(path: &Path, batch: &RecordBatch) -> Result<FileDigest> {
+    Ok(FileDigest {
+        name: path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().to_string(),
+        ),
+        rows: batch.num_rows() as u64,
+        sha256: sha256_file(path)?,
+    })
+}
+
+/// The most frequent (model, version) of an inference table.
+fn most_common_model(batch: &RecordBatch) -> Option<ModelIdentity> {
+    let m = batch
+        .column_by_name(schema::MODEL)?
+        .as_string_opt::<i32>()?;
+    let v = batch
+        .column_by_name(schema::MODEL_VERSION)?
+        .as_string_opt::<i32>()?;
+    let mut counts: BTreeMap<ModelIdentity, u64> = BTreeMap::new();
+    for i in (0..m.len()).filter(|&i| m.is_valid(i) && v.is_valid(i)) {
+        let id = ModelIdentity {
+            name: m.value(i).to_string(),
+            version: v.value(i).to_string(),
+        };
+        *counts.entry(id).or_insert(0) += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(id, _)| id)
+}
+
+fn model_text(model: Option<&ModelIdentity>) -> String {
+    model.map_or("(unknown model)".into(), |m| {
+        format!("{} {}", m.name, m.version)
+    })
+}
+
+pub fn method_lines(g: &GateConfig) -> Vec<String> {
+    let m = &g.margins;
+    let pct = g.confidence * 100.0;
+    vec![
+        format!(
+            "Every comparison is paired (candidate − reference on the same cases), with {pct}% intervals: AUROC by paired DeLong; sensitivity and specificity at each model's own prediction by a paired Wald interval and McNemar's test; Brier score by a paired t-interval on per-case squared-error differences (ECE of each model shown)."
+        ),
+        format!(
+            "All cases: the candidate must show non-inferiority — the interval's worst end within the margin (AUROC {}, sensitivity {}, specificity {}, Brier {}).",
+            m.auroc, m.sensitivity, m.specificity, m.brier
+        ),
+        "Subgroups: the candidate fails only where it is demonstrably worse by more than the margin (the whole interval beyond it); worse by more than the margin with a wide interval is a warning.".to_string(),
+        format!(
+            "Fewer than {} paired labelled cases, or fewer than {} positives or negatives, {} overall; in a subgroup it is {}.",
+            g.min_pairs,
+            g.min_positives,
+            if g.fail_closed { "fails the gate (fail closed)" } else { "leaves the gate insufficient" },
+            if g.require_subgroups { "a failure (require_subgroups)" } else { "insufficient, not a failure" }
+        ),
+    ]
+}

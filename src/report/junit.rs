@@ -1,0 +1,177 @@
+//! junit.xml: every check of a report as a JUnit test case, for CI systems (GitLab, Jenkins,
+//! GitHub test reporters).
+//!
+//! One `<testsuite name="postmarket {command}">`; one `<testcase>` per check (all checks,
+//! not only findings), `classname` the check's kind as in report.json and `name`
+//! `"{subject} [{subgroup or all}]"`. Severity `alert` is a `<failure>` — the same level
+//! that makes the exit code 1 by default; `insufficient` is `<skipped>`; `warn` passes with
+//! a note in `<system-out>`, since it does not fail the run. Output is deterministic: checks
+//! in report order, no timings.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::model::Report;
+use crate::analysis::findings::{Check, Severity};
+use crate::error::{Error, Result};
+
+pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
+    let count = |s: Severity| report.checks.iter().filter(|c| c.severity == s).count();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuite name="postmarket {}" tests="{}" failures="{}" errors="0" skipped="{}">"#,
+        escape(&report.command),
+        report.checks.len(),
+        count(Severity::Alert),
+        count(Severity::Insufficient)
+    )?;
+    writeln!(out, "  <properties>")?;
+    for (name, value) in [
+        ("status", report.status.as_str()),
+        ("tool", report.tool.as_str()),
+        ("generated", report.generated.as_str()),
+    ] {
+        writeln!(
+            out,
+            r#"    <property name="{name}" value="{}"/>"#,
+            escape(value)
+        )?;
+    }
+    writeln!(out, "  </properties>")?;
+    for check in &report.checks {
+        write_case(check, &mut out)?;
+    }
+    writeln!(out, "</testsuite>")
+}
+
+/// Writes the XML to `path`.
+pub fn write_file(report: &Report, path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+    }
+    let file = std::fs::File::create(path).map_err(|e| Error::write(path, e))?;
+    let mut out = io::BufWriter::new(file);
+    write(report, &mut out).map_err(|e| Error::write(path, e))?;
+    out.flush().map_err(|e| Error::write(path, e))
+}
+
+fn write_case(c: &Check, out: &mut impl Write) -> io::Result<()> {
+    let kind = serde_json::to_value(c.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| c.kind.as_str().to_string());
+    let name = format!("{} [{}]", c.subject, c.subgroup.as_deref().unwrap_or("all"));
+    let open = format!(
+        r#"  <testcase classname="{}" name="{}""#,
+        escape(&kind),
+        escape(&name)
+    );
+    match c.severity {
+        Severity::Alert => {
+            writeln!(out, "{open}>")?;
+            writeln!(
+                out,
+                r#"    <failure message="{}" type="alert">{}</failure>"#,
+                escape(&message(c)),
+                escape(&c.action)
+            )?;
+            writeln!(out, "  </testcase>")
+        }
+        Severity::Insufficient => {
+            writeln!(out, "{open}>")?;
+            writeln!(
+                out,
+                r#"    <skipped message="insufficient: {}"/>"#,
+                escape(&c.summary)
+            )?;
+            writeln!(out, "  </testcase>")
+        }
+        Severity::Warn => {
+            writeln!(out, "{open}>")?;
+            writeln!(
+                out,
+                "    <system-out>warn: {}</system-out>",
+                escape(&message(c))
+            )?;
+            writeln!(out, "  </testcase>")
+        }
+        Severity::Pass | Severity::Info => writeln!(out, "{open}/>"),
+    }
+}
+
+/// The summary followed by the numbers that decided: effect, interval, threshold, p/q, n.
+fn message(c: &Check) -> String {
+    let mut parts = vec![c.summary.clone()];
+    if let Some(e) = c.effect {
+        parts.push(format!("{} {}", c.effect_name, number(e)));
+    }
+    if let (Some(lo), Some(hi)) = (c.extra.get("ci_low"), c.extra.get("ci_high")) {
+        parts.push(format!("CI [{}, {}]", number(*lo), number(*hi)));
+    }
+    parts.push(format!("threshold {}", number(c.threshold)));
+    if let Some(p) = c.p_value {
+        parts.push(format!("p {}", number(p)));
+    }
+    if let Some(q) = c.q_value {
+        parts.push(format!("q {}", number(q)));
+    }
+    parts.push(format!("n {}/{}", c.n_baseline, c.n_serving));
+    parts.join("; ")
+}
+
+fn number(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.2e}")
+    } else {
+        format!("{}", (x * 1e4).round() / 1e4)
+    }
+}
+
+/// Escapes text for XML attributes and content; characters XML 1.0 cannot carry at all
+/// (control characters other than tab, newline, carriage return) become U+FFFD.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_characters_are_escaped() {
+        assert_eq!(
+            escape(r#"a<b & "c" > 'd'"#),
+            "a&lt;b &amp; &quot;c&quot; &gt; &apos;d&apos;"
+        );
+    }
+
+    #[test]
+    fn non_ascii_text_is_kept_and_control_characters_replaced() {
+        assert_eq!(escape("age ≥65 − 0.13"), "age ≥65 − 0.13");
+        assert_eq!(escape("a\u{0}b\u{1b}c"), "a\u{FFFD}b\u{FFFD}c");
+        assert_eq!(escape("line\nnext"), "line&#10;next");
+    }
+
+    #[test]
+    fn small_numbers_use_scientific_notation() {
+        assert_eq!(number(0.00001234), "1.23e-5");
+        assert_eq!(number(-0.1349), "-0.1349");
+        assert_eq!(number(0.0), "0");
+    }
+}
