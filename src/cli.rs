@@ -57,6 +57,8 @@ pub enum Command {
     Baseline(crate::cmd::baseline::BaselineArgs),
     /// Compare a serving window with the baseline: per feature, per subgroup, model output
     Drift(crate::cmd::drift::DriftArgs),
+    /// Acquisition-parameter clusters: occupancy shift, novel cases, per-cluster score shift
+    Cluster(crate::cmd::cluster::ClusterArgs),
     /// Investigate one subgroup against the rest of the window and against the baseline
     Explore(crate::cmd::explore::ExploreArgs),
     /// Per-subgroup performance against the baseline, concept drift, model-version control

@@ -40,9 +40,70 @@ pub struct Config {
     /// The release gate (`postmarket gate`): margins and sample-size rules.
     #[serde(default)]
     pub gate: GateConfig,
+    #[serde(default)]
+    pub cluster: ClusterConfig,
     /// Model versions approved besides those in the baseline.
     #[serde(default)]
     pub approved_versions: Vec<ApprovedVersion>,
+}
+
+/// Acquisition clustering, fitted when the baseline is built (docs/statistics.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    pub numeric: Vec<String>,
+    pub categorical: Vec<String>,
+    /// A category switch counts as this many SDs of a numeric feature.
+    pub categorical_weight: f64,
+    /// A number, or `auto` (best silhouette over `k_min..=k_max`).
+    pub k: ClusterK,
+    pub k_min: usize,
+    pub k_max: usize,
+    pub seed: u64,
+    /// Most baseline rows used to fit.
+    pub sample: usize,
+    /// Novel-case rate (percentage points above the expected 1%) that warns / alerts.
+    pub novel_warn_pp: f64,
+    pub novel_alert_pp: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ClusterK {
+    Fixed(usize),
+    Auto(AutoK),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoK {
+    Auto,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            numeric: [
+                "slice_thickness",
+                "pixel_spacing_row",
+                "kvp",
+                "exposure_mas",
+            ]
+            .map(String::from)
+            .to_vec(),
+            categorical: ["modality", "manufacturer_model_name", "convolution_kernel"]
+                .map(String::from)
+                .to_vec(),
+            categorical_weight: 0.5,
+            k: ClusterK::Auto(AutoK::Auto),
+            k_min: 2,
+            k_max: 8,
+            seed: 7,
+            sample: 20_000,
+            novel_warn_pp: 1.0,
+            novel_alert_pp: 4.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

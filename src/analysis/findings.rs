@@ -59,6 +59,10 @@ pub enum Kind {
     ModelVersion,
     /// A release-gate comparison of a candidate with the production model.
     Gate,
+    /// How serving cases fill the baseline's acquisition clusters.
+    ClusterOccupancy,
+    /// Serving cases farther from every cluster than the baseline's 99th percentile.
+    NovelCases,
 }
 
 impl Kind {
@@ -75,6 +79,8 @@ impl Kind {
             Kind::ChangePoint => "change point",
             Kind::ModelVersion => "model version",
             Kind::Gate => "release gate",
+            Kind::ClusterOccupancy => "cluster occupancy",
+            Kind::NovelCases => "novel cases",
         }
     }
 }

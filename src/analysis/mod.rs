@@ -8,5 +8,6 @@ pub mod drift;
 pub mod expr;
 pub mod findings;
 pub mod gate;
+pub mod occupancy;
 pub mod performance;
 pub mod subgroups;

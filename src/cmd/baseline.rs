@@ -94,9 +94,42 @@ pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<Manifest> {
             digest(&args.inferences, inferences.num_rows())?,
         ],
         files: Vec::new(),
+        cluster_note: None,
     };
-    snapshot::write(&args.output, &cases, manifest)?;
+    let mut manifest = manifest;
+    let cluster = match fit_cluster(&cases, &ctx.config.cluster) {
+        Ok(model) => Some(model),
+        Err(e) => {
+            manifest.cluster_note = Some(e.to_string());
+            None
+        }
+    };
+    snapshot::write(&args.output, &cases, cluster.as_ref(), manifest)?;
     snapshot::load(&args.output).map(|s| s.manifest)
+}
+
+/// Fits the acquisition clustering the config describes on the baseline cases.
+pub fn fit_cluster(
+    cases: &RecordBatch,
+    config: &crate::config::ClusterConfig,
+) -> std::result::Result<
+    crate::analysis::cluster::ClusterModel,
+    crate::analysis::cluster::ClusterError,
+> {
+    use crate::analysis::cluster::{fit, ClusterParams, KChoice};
+    use crate::config::ClusterK;
+    let mut params = ClusterParams::new(config.numeric.clone(), config.categorical.clone());
+    params.categorical_weight = config.categorical_weight;
+    params.k = match config.k {
+        ClusterK::Fixed(k) => KChoice::Fixed(k),
+        ClusterK::Auto(_) => KChoice::Auto {
+            min: config.k_min,
+            max: config.k_max,
+        },
+    };
+    params.seed = config.seed;
+    params.sample = config.sample;
+    fit(cases, &params)
 }
 
 fn digest(path: &Path, rows: usize) -> Result<FileDigest> {

@@ -2,6 +2,7 @@
 //! the outputs. Each returns the process exit code.
 
 pub mod baseline;
+pub mod cluster;
 pub mod demo;
 pub mod drift;
 pub mod explore;

@@ -170,6 +170,8 @@ pub fn sentence(c: &Check) -> String {
         Kind::ConceptDrift => "Suspected concept drift".to_string(),
         Kind::ChangePoint => format!("Change point in the {}", c.subject),
         Kind::ModelVersion => format!("Unapproved model {}", c.subject),
+        Kind::ClusterOccupancy => format!("Acquisition cluster occupancy changed: {}", c.subject),
+        Kind::NovelCases => "Novel acquisitions".to_string(),
     };
     let scope = c
         .subgroup

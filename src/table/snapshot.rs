@@ -13,6 +13,7 @@ use arrow_array::RecordBatch;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::analysis::cluster::ClusterModel;
 use crate::config::Unit;
 use crate::error::{Error, Result};
 use crate::table::cases::{Feature, JoinStats};
@@ -22,6 +23,8 @@ use crate::table::parquet::{read_all, TableWriter};
 pub const FORMAT_VERSION: u32 = 1;
 pub const MANIFEST: &str = "manifest.yaml";
 pub const CASES: &str = "cases.parquet";
+/// The fitted acquisition clustering (scaler, centroids, distance quantiles), as JSON.
+pub const CLUSTER: &str = "cluster.json";
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ModelIdentity {
@@ -52,6 +55,9 @@ pub struct Manifest {
     pub config: String,
     pub inputs: Vec<FileDigest>,
     pub files: Vec<FileDigest>,
+    /// Why no cluster model was fitted, when none was.
+    #[serde(default)]
+    pub cluster_note: Option<String>,
 }
 
 /// [`JoinStats`] as stored (a plain mirror so the manifest format is explicit).
@@ -83,6 +89,8 @@ pub struct Snapshot {
     /// SHA-256 of manifest.yaml: the baseline's identity in reports.
     pub manifest_sha256: String,
     pub cases: RecordBatch,
+    /// The acquisition clustering fitted with the baseline, when it could be fitted.
+    pub cluster: Option<ClusterModel>,
 }
 
 /// SHA-256 of a file, streamed.
@@ -110,8 +118,13 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Writes `cases` and the manifest into `dir` (created if needed).
-pub fn write(dir: &Path, cases: &RecordBatch, mut manifest: Manifest) -> Result<()> {
+/// Writes `cases`, the cluster model (if any) and the manifest into `dir`.
+pub fn write(
+    dir: &Path,
+    cases: &RecordBatch,
+    cluster: Option<&ClusterModel>,
+    mut manifest: Manifest,
+) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let cases_path = dir.join(CASES);
     let mut writer = TableWriter::create(&cases_path, cases.schema())?;
@@ -122,6 +135,22 @@ pub fn write(dir: &Path, cases: &RecordBatch, mut manifest: Manifest) -> Result<
         rows,
         sha256: sha256_file(&cases_path)?,
     }];
+    let cluster_path = dir.join(CLUSTER);
+    match cluster {
+        Some(model) => {
+            let text = serde_json::to_string_pretty(model).expect("cluster model serialises");
+            std::fs::write(&cluster_path, &text).map_err(|e| Error::write(&cluster_path, e))?;
+            manifest.files.push(FileDigest {
+                name: CLUSTER.into(),
+                rows: model.k as u64,
+                sha256: sha256_bytes(text.as_bytes()),
+            });
+        }
+        None if cluster_path.exists() => {
+            std::fs::remove_file(&cluster_path).map_err(|e| Error::write(&cluster_path, e))?;
+        }
+        None => {}
+    }
     let text = serde_norway::to_string(&manifest).expect("manifest serialises");
     let path = dir.join(MANIFEST);
     std::fs::write(&path, text).map_err(|e| Error::write(&path, e))
@@ -178,7 +207,21 @@ pub fn load(dir: &Path) -> Result<Snapshot> {
     let cases_path = dir.join(CASES);
     let (_, batches) = read_all(&cases_path)?;
     let cases = concat(&cases_path, batches)?;
+    let cluster = if manifest.files.iter().any(|f| f.name == CLUSTER) {
+        let path = dir.join(CLUSTER);
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadInput {
+            path: path.clone(),
+            source,
+        })?;
+        Some(
+            serde_json::from_str(&text)
+                .map_err(|e| Error::invalid(&path, format!("invalid cluster model: {e}")))?,
+        )
+    } else {
+        None
+    };
     Ok(Snapshot {
+        cluster,
         dir: dir.to_path_buf(),
         manifest_sha256: sha256_bytes(text.as_bytes()),
         manifest,

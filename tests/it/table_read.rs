@@ -5,7 +5,7 @@ use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Float64Type, Int32Type, Int8Type, TimestampMicrosecondType, UInt64Type,
+    Date32Type, Float64Type, Int32Type, Int8Type, TimestampMicrosecondType, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
@@ -41,6 +41,7 @@ fn cell(col: &dyn Array, i: usize) -> Value {
         DataType::Int32 => Value::from(col.as_primitive::<Int32Type>().value(i)),
         DataType::Int8 => Value::from(col.as_primitive::<Int8Type>().value(i)),
         DataType::UInt64 => Value::from(col.as_primitive::<UInt64Type>().value(i)),
+        DataType::UInt32 => Value::from(col.as_primitive::<UInt32Type>().value(i)),
         DataType::Boolean => Value::from(col.as_boolean().value(i)),
         DataType::Date32 => {
             let days = col.as_primitive::<Date32Type>().value(i);
