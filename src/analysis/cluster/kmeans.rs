@@ -113,7 +113,7 @@ pub(crate) fn nearest(centroids: &[f64], row: &[f64]) -> (u32, f64) {
 
 /// Nearest centroid and squared distance of every row of a row-major `n × d` slice.
 pub(crate) fn nearest_all(rows: &[f64], d: usize, centroids: Vec<f64>) -> (Vec<u32>, Vec<f64>) {
-    let n = if d == 0 { 0 } else { rows.len() / d };
+    let n = rows.len().checked_div(d).unwrap_or(0);
     let mut labels = vec![0u32; n];
     let mut sq = vec![0.0; n];
     labels

@@ -17,7 +17,7 @@ pub fn silhouette_score(rows: &[f64], d: usize, labels: &[u32]) -> Option<f64> {
 
 /// [`silhouette_score`] for several labelings of the same rows.
 pub fn silhouette_scores(rows: &[f64], d: usize, labelings: &[&[u32]]) -> Vec<Option<f64>> {
-    let n = if d == 0 { 0 } else { rows.len() / d };
+    let n = rows.len().checked_div(d).unwrap_or(0);
     let prepared: Vec<Option<Labeling>> = labelings
         .iter()
         .map(|labels| Labeling::new(labels, n))
