@@ -166,6 +166,19 @@ impl ClusterParams {
             }
             _ => {}
         }
+        let k_min = match self.k {
+            KChoice::Fixed(k) => k,
+            KChoice::Auto { min, .. } => min,
+        };
+        if k_min > self.sample {
+            return invalid(
+                "k",
+                format!(
+                    "{k_min} clusters cannot be fitted on a sample of {}",
+                    self.sample
+                ),
+            );
+        }
         if self.sample < 2 {
             return invalid("sample", format!("must be at least 2, got {}", self.sample));
         }

@@ -153,6 +153,12 @@ fn unknown_duplicate_and_mistyped_columns_are_rejected_before_fitting() {
         Err(ClusterError::InvalidParams { name: "k", .. })
     ));
     p.k = KChoice::Fixed(2);
+    p.sample = 1;
+    assert!(matches!(
+        p.validate(&schema),
+        Err(ClusterError::InvalidParams { name: "k", .. })
+    ));
+    p.sample = 20_000;
     p.categorical_weight = f64::NAN;
     assert!(matches!(
         p.validate(&schema),
