@@ -94,6 +94,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         output: out.join("drift"),
         fail_on: super::drift::FailOn::Never,
         json: false,
+        junit: None,
     };
     let report = super::drift::build(&drift_args, ctx)?;
     crate::report::write_files(&report, &drift_args.output)?;

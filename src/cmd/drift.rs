@@ -48,11 +48,17 @@ pub struct DriftArgs {
     /// Print report.json on stdout
     #[arg(long)]
     pub json: bool,
+    /// Also write JUnit XML here: one test case per check
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 pub fn run(args: &DriftArgs, ctx: &Context) -> Result<i32> {
     let report = build(args, ctx)?;
     crate::report::write_files(&report, &args.output)?;
+    if let Some(path) = &args.junit {
+        crate::report::junit::write_file(&report, path)?;
+    }
     if args.json {
         crate::report::json::write(&report, std::io::stdout().lock())
             .map_err(|e| Error::write("stdout", e))?;

@@ -8,6 +8,7 @@ mod table_read;
 mod cli;
 mod drift;
 mod explore;
+mod gate;
 mod logs;
 mod performance;
 mod privacy;

@@ -1,6 +1,7 @@
 //! The gate's decision rule on hand-made paired cases.
 
 use super::*;
+use crate::stats::proportion::Interval;
 
 /// `n` cases alternating positive/negative; the reference scores each case 0.8/0.2 with
 /// the right prediction; the candidate the same except on the first `wrong_positives`
