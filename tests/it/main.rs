@@ -6,6 +6,7 @@ mod workdir;
 mod table_read;
 
 mod cli;
+mod cluster;
 mod drift;
 mod explore;
 mod gate;
