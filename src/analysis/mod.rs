@@ -2,8 +2,8 @@
 //! checks and findings with their decision rule, and the actions a finding suggests.
 
 pub mod actions;
-pub mod concept;
 pub mod cluster;
+pub mod concept;
 pub mod drift;
 pub mod expr;
 pub mod findings;

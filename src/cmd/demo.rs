@@ -1,8 +1,8 @@
 //! `postmarket demo`: the main job on built-in defaults, in `postmarket-demo/`.
 //!
 //! synth (a protocol change and a demographic shift, with some corrupt files) → scan →
-//! logs → baseline → drift, each step's summary printed, the report written to
-//! `postmarket-demo/out/drift/`. Findings do not fail the demo: showing them is its job.
+//! logs → baseline → drift → performance → cluster, each step's summary printed, the
+//! reports written to `postmarket-demo/out/{drift,performance,cluster}/`. Findings do not fail the demo: showing them is its job.
 
 use std::path::PathBuf;
 
@@ -98,21 +98,69 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
     };
     let report = super::drift::build(&drift_args, ctx)?;
     crate::report::write_files(&report, &drift_args.output)?;
-    eprintln!("5. drift: serving window against the baseline");
-    eprintln!(
-        "{}",
-        crate::report::terminal::findings_table(&report, ctx.color, 12)
+    show(
+        "5. drift: serving window against the baseline",
+        &report,
+        ctx,
     );
-    eprintln!("status: {}", report.status.as_str());
-    if let Some(top) = report.findings.first() {
-        eprintln!("\nTop finding: {}", crate::report::markdown::sentence(top));
-        eprintln!("What to do: {}", top.action);
-    }
+
+    let performance_args = super::performance::PerformanceArgs {
+        baseline: drift_args.baseline.clone(),
+        inferences: out.join("serving/inferences.parquet"),
+        headers: Some(out.join("serving/headers.parquet")),
+        output: out.join("performance"),
+        fail_on: super::drift::FailOn::Never,
+        json: false,
+    };
+    let report = super::performance::build(&performance_args, ctx)?;
+    crate::report::write_files(&report, &performance_args.output)?;
+    show(
+        "6. performance: labelled serving cases against the baseline",
+        &report,
+        ctx,
+    );
+
+    let cluster_args = super::cluster::ClusterArgs {
+        baseline: drift_args.baseline.clone(),
+        headers: out.join("serving/headers.parquet"),
+        inferences: Some(out.join("serving/inferences.parquet")),
+        output: out.join("cluster"),
+        fail_on: super::drift::FailOn::Never,
+        json: false,
+    };
+    let report = super::cluster::build(&cluster_args, ctx)?;
+    crate::report::write_files(&report, &cluster_args.output)?;
+    show(
+        "7. cluster: acquisition-parameter clusters and novel cases",
+        &report,
+        ctx,
+    );
+
     eprintln!(
-        "\ndemo finished: report in {}, tables in {}, synthetic truth in {}",
-        drift_args.output.join("report.md").display(),
+        "\ndemo finished: reports in {} (drift, performance, cluster), tables in {}, synthetic truth in {}",
+        out.display(),
         out.display(),
         data.join("truth.yaml").display()
     );
     Ok(exit::OK)
+}
+
+/// Prints one analysis step: its findings table, status and the top finding's action.
+fn show(title: &str, report: &crate::report::model::Report, ctx: &Context) {
+    eprintln!("\n{title}");
+    eprintln!(
+        "{}",
+        crate::report::terminal::findings_table(report, ctx.color, 8)
+    );
+    eprintln!(
+        "status: {} ({} alert, {} warn of {} checks)",
+        report.status.as_str(),
+        report.counts.alert,
+        report.counts.warn,
+        report.counts.checks
+    );
+    if let Some(top) = report.findings.first() {
+        eprintln!("Top finding: {}", crate::report::markdown::sentence(top));
+        eprintln!("What to do: {}", top.action);
+    }
 }

@@ -8,11 +8,18 @@ use crate::analysis::drift::numeric::short;
 use crate::analysis::findings::{Check, Kind, Severity};
 
 pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
+    let gate = report.command == "gate";
     let headline = match report.status {
+        Status::Alert if gate => "FAIL — do not release the candidate",
         Status::Alert => "ALERT — action needed",
         Status::Warn => "WARNING — review recommended",
         Status::Insufficient => "INSUFFICIENT DATA — no conclusion possible",
-        Status::Ok => "OK — no drift beyond the thresholds",
+        Status::Ok if gate => "PASS — the candidate is not worse than production",
+        Status::Ok => match report.command.as_str() {
+            "performance" => "OK — no regression beyond the margins",
+            "cluster" => "OK — serving cases fall where the baseline's did",
+            _ => "OK — no drift beyond the thresholds",
+        },
     };
     writeln!(out, "# postmarket {} report: {headline}\n", report.command)?;
     let w = &report.window;
@@ -27,21 +34,26 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
     let model = report.baseline.model.as_ref().map_or(String::new(), |m| {
         format!(" for model {} {}", m.name, m.version)
     });
-    writeln!(
-        out,
-        "Serving window: {} cases ({} images){when}. Baseline: {} cases{model}, created {} (manifest SHA-256 `{}`).\n",
-        w.cases,
-        w.instances,
-        report.baseline.cases,
-        report.baseline.created,
-        &report.baseline.manifest_sha256[..12.min(report.baseline.manifest_sha256.len())]
-    )?;
+    let sha = &report.baseline.manifest_sha256[..12.min(report.baseline.manifest_sha256.len())];
+    if gate {
+        writeln!(
+            out,
+            "Candidate against the reference (production) model on {} paired cases{when}; reference identity `{sha}`.\n",
+            w.cases
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Serving window: {} cases ({} images){when}. Baseline: {} cases{model}, created {} (manifest SHA-256 `{sha}`).\n",
+            w.cases, w.instances, report.baseline.cases, report.baseline.created
+        )?;
+    }
 
     writeln!(out, "## What changed\n")?;
     if report.findings.is_empty() {
         writeln!(
             out,
-            "Nothing passed both the significance test and the effect-size threshold ({} checks).\n",
+            "No check reached a warning ({} checks).\n",
             report.counts.checks
         )?;
     }
