@@ -15,25 +15,7 @@ use crate::config::DriftConfig;
 use crate::stats::changepoint::{cusum, page_hinkley, CusumParams, PageHinkleyParams, Reference};
 
 fn check(kind: Kind, subject: &str) -> Check {
-    Check {
-        kind,
-        subject: subject.to_string(),
-        subgroup: None,
-        test: "",
-        statistic: None,
-        p_value: None,
-        q_value: None,
-        effect: None,
-        effect_name: "",
-        threshold: 0.0,
-        alert_threshold: 0.0,
-        severity: Severity::Pass,
-        n_baseline: 0,
-        n_serving: 0,
-        extra: Default::default(),
-        summary: String::new(),
-        action: String::new(),
-    }
+    Check::new(kind, subject, "")
 }
 
 /// Share of positive labels, baseline against serving (decided with the drift rule).

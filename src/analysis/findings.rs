@@ -114,6 +114,29 @@ pub struct Check {
 }
 
 impl Check {
+    /// A check that has not run yet: no numbers, severity `pass`, in all cases.
+    pub fn new(kind: Kind, subject: impl Into<String>, test: &'static str) -> Check {
+        Check {
+            kind,
+            subject: subject.into(),
+            subgroup: None,
+            test,
+            statistic: None,
+            p_value: None,
+            q_value: None,
+            effect: None,
+            effect_name: "",
+            threshold: 0.0,
+            alert_threshold: 0.0,
+            severity: Severity::Pass,
+            n_baseline: 0,
+            n_serving: 0,
+            extra: BTreeMap::new(),
+            summary: String::new(),
+            action: String::new(),
+        }
+    }
+
     pub fn is_finding(&self) -> bool {
         self.severity >= Severity::Warn
     }

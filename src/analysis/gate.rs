@@ -21,8 +21,6 @@
 mod compare;
 pub mod pairs;
 
-use std::collections::BTreeMap;
-
 use super::findings::{Check, Kind, Severity};
 use crate::config::GateConfig;
 pub use compare::{compare, Comparison};
@@ -370,23 +368,9 @@ fn action(
 
 fn blank(subject: &str, subgroup: Option<String>) -> Check {
     Check {
-        kind: Kind::Gate,
-        subject: subject.to_string(),
         subgroup,
-        test: "",
-        statistic: None,
-        p_value: None,
-        q_value: None,
-        effect: None,
         effect_name: "candidate − reference",
-        threshold: 0.0,
-        alert_threshold: 0.0,
-        severity: Severity::Pass,
-        n_baseline: 0,
-        n_serving: 0,
-        extra: BTreeMap::new(),
-        summary: String::new(),
-        action: String::new(),
+        ..Check::new(Kind::Gate, subject, "")
     }
 }
 

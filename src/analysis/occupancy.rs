@@ -13,25 +13,7 @@ use crate::stats::proportion::{binom_test, Alternative};
 pub const EXPECTED_NOVEL: f64 = 0.01;
 
 fn check(kind: Kind, subject: String, test: &'static str) -> Check {
-    Check {
-        kind,
-        subject,
-        subgroup: None,
-        test,
-        statistic: None,
-        p_value: None,
-        q_value: None,
-        effect: None,
-        effect_name: "",
-        threshold: 0.0,
-        alert_threshold: 0.0,
-        severity: Severity::Pass,
-        n_baseline: 0,
-        n_serving: 0,
-        extra: Default::default(),
-        summary: String::new(),
-        action: String::new(),
-    }
+    Check::new(kind, subject, test)
 }
 
 const ACTION: &str = "Confirm with the radiology team which scanner or protocol produces these acquisitions; check model performance on them before relying on its results.";

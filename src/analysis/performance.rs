@@ -149,23 +149,11 @@ pub fn compare(
 
 fn empty_check(subject: &str, subgroup: Option<&str>, b: &Metrics, s: &Metrics) -> Check {
     Check {
-        kind: Kind::Performance,
-        subject: subject.to_string(),
         subgroup: subgroup.map(str::to_string),
-        test: "non-inferiority",
-        statistic: None,
-        p_value: None,
-        q_value: None,
-        effect: None,
         effect_name: "serving − baseline",
-        threshold: 0.0,
-        alert_threshold: 0.0,
-        severity: Severity::Pass,
         n_baseline: b.labelled,
         n_serving: s.labelled,
-        extra: Default::default(),
-        summary: String::new(),
-        action: String::new(),
+        ..Check::new(Kind::Performance, subject, "non-inferiority")
     }
 }
 

@@ -20,9 +20,7 @@ use crate::analysis::findings::decide;
 use crate::analysis::occupancy;
 use crate::error::{Error, Result};
 use crate::report::model::{BaselineIdentity, Report};
-use crate::report::terminal::findings_table;
-use crate::table::cases::{access, build_cases, CASE_KEY};
-use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::cases::{access, CASE_KEY};
 use crate::table::parquet::TableWriter;
 use crate::table::schema;
 use crate::table::snapshot;
@@ -51,17 +49,10 @@ pub struct ClusterArgs {
 
 pub fn run(args: &ClusterArgs, ctx: &Context) -> Result<i32> {
     let report = build(args, ctx)?;
-    crate::report::write_files(&report, &args.output)?;
-    if args.json {
-        crate::report::json::write(&report, std::io::stdout().lock())
-            .map_err(|e| Error::write("stdout", e))?;
-    }
+    super::deliver(&report, &args.output, args.json, None, ctx)?;
     if ctx.chatty {
-        eprintln!("{}", findings_table(&report, ctx.color, 15));
         eprintln!(
-            "status: {}; report in {}, novel cases in {}",
-            report.status.as_str(),
-            args.output.join("report.md").display(),
+            "novel cases in {}",
             args.output.join("novel.parquet").display()
         );
     }
@@ -77,26 +68,8 @@ pub fn build(args: &ClusterArgs, ctx: &Context) -> Result<Report> {
             format!("the snapshot has no cluster model ({why}); rebuild it with a `cluster` config that fits"),
         ));
     };
-    let headers = load_headers(&args.headers)?;
-    let inferences = args
-        .inferences
-        .as_deref()
-        .map(load_inferences)
-        .transpose()?;
-    let manifest = &snapshot.manifest;
-    let (serving, join) = build_cases(
-        &headers,
-        inferences.as_ref(),
-        &manifest.features,
-        manifest.unit,
-    )
-    .map_err(|e| Error::invalid(&args.headers, e))?;
-    if serving.num_rows() == 0 {
-        return Err(Error::invalid(
-            &args.headers,
-            "no cases in the serving window",
-        ));
-    }
+    let (serving, join, inferences) =
+        super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
     let invalid =
         |e: crate::analysis::cluster::ClusterError| Error::invalid(&args.headers, e.to_string());
     let assignment = assign(model, &serving).map_err(invalid)?;

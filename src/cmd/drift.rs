@@ -14,9 +14,6 @@ use crate::analysis::{drift, subgroups};
 use crate::config::DriftConfig;
 use crate::error::{exit, Error, Result};
 use crate::report::model::{BaselineIdentity, Report, Window};
-use crate::report::terminal::findings_table;
-use crate::table::cases::build_cases;
-use crate::table::inputs::{load_headers, load_inferences};
 use crate::table::schema;
 use crate::table::snapshot;
 
@@ -55,26 +52,7 @@ pub struct DriftArgs {
 
 pub fn run(args: &DriftArgs, ctx: &Context) -> Result<i32> {
     let report = build(args, ctx)?;
-    crate::report::write_files(&report, &args.output)?;
-    if let Some(path) = &args.junit {
-        crate::report::junit::write_file(&report, path)?;
-    }
-    if args.json {
-        crate::report::json::write(&report, std::io::stdout().lock())
-            .map_err(|e| Error::write("stdout", e))?;
-    }
-    if ctx.chatty {
-        eprintln!("{}", findings_table(&report, ctx.color, 15));
-        eprintln!(
-            "status: {} — {} alert, {} warn, {} insufficient of {} checks; report in {}",
-            report.status.as_str(),
-            report.counts.alert,
-            report.counts.warn,
-            report.counts.insufficient,
-            report.counts.checks,
-            args.output.join("report.md").display()
-        );
-    }
+    super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
     Ok(exit_code(&report, args.fail_on))
 }
 
@@ -94,26 +72,9 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
 /// Loads everything, runs the drift engine, and returns the report.
 pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
     let snapshot = snapshot::load(&args.baseline)?;
-    let headers = load_headers(&args.headers)?;
-    let inferences = args
-        .inferences
-        .as_deref()
-        .map(load_inferences)
-        .transpose()?;
+    let (serving, join, _) =
+        super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
     let manifest = &snapshot.manifest;
-    let (serving, join) = build_cases(
-        &headers,
-        inferences.as_ref(),
-        &manifest.features,
-        manifest.unit,
-    )
-    .map_err(|e| Error::invalid(&args.headers, e))?;
-    if serving.num_rows() == 0 {
-        return Err(Error::invalid(
-            &args.headers,
-            "no cases in the serving window",
-        ));
-    }
     let baseline = &snapshot.cases;
     let defs = ctx.config.subgroups();
     let groups = subgroups::resolve(&defs, baseline, &serving).map_err(|e| Error::ParseConfig {

@@ -23,8 +23,7 @@ use crate::analysis::performance::{metrics, Labelled, Metrics};
 use crate::analysis::subgroups::{Resolved, ALIASES};
 use crate::config::DriftConfig;
 use crate::error::{exit, Error, Result};
-use crate::table::cases::{access, build_cases, Feature, FeatureKind};
-use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::cases::{access, Feature, FeatureKind};
 use crate::table::schema;
 use crate::table::snapshot;
 
@@ -93,20 +92,9 @@ pub fn run(args: &ExploreArgs, ctx: &Context) -> Result<i32> {
 pub fn build(args: &ExploreArgs, ctx: &Context) -> Result<Exploration> {
     let expr = Expr::parse(&args.condition).map_err(|e| Error::Usage(format!("--where: {e}")))?;
     let snapshot = snapshot::load(&args.baseline)?;
-    let headers = load_headers(&args.headers)?;
-    let inferences = args
-        .inferences
-        .as_deref()
-        .map(load_inferences)
-        .transpose()?;
+    let (serving, _, _) =
+        super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
     let manifest = &snapshot.manifest;
-    let (serving, _) = build_cases(
-        &headers,
-        inferences.as_ref(),
-        &manifest.features,
-        manifest.unit,
-    )
-    .map_err(|e| Error::invalid(&args.headers, e))?;
     let select = |batch: &RecordBatch| -> Result<BooleanArray> {
         let bound = expr
             .bind(&batch.schema(), ALIASES)

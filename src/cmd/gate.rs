@@ -21,7 +21,6 @@ use crate::analysis::subgroups;
 use crate::config::GateConfig;
 use crate::error::{exit, Error, Result};
 use crate::report::model::{BaselineIdentity, Report};
-use crate::report::terminal::findings_table;
 use crate::table::cases::{features, JoinStats};
 use crate::table::inputs::{load_headers, load_inferences};
 use crate::table::schema;
@@ -51,28 +50,12 @@ pub struct GateArgs {
 
 pub fn run(args: &GateArgs, ctx: &Context) -> Result<i32> {
     let report = build(args, ctx)?;
-    crate::report::write_files(&report, &args.output)?;
-    if let Some(path) = &args.junit {
-        crate::report::junit::write_file(&report, path)?;
-    }
-    if args.json {
-        crate::report::json::write(&report, std::io::stdout().lock())
-            .map_err(|e| Error::write("stdout", e))?;
-    }
-    let fails = report.fails_at(Severity::Alert);
-    if ctx.chatty {
-        eprintln!("{}", findings_table(&report, ctx.color, 15));
-        eprintln!(
-            "gate: {} — {} failed, {} insufficient of {} checks on {} paired cases; report in {}",
-            if fails { "FAIL" } else { "pass" },
-            report.counts.alert,
-            report.counts.insufficient,
-            report.counts.checks,
-            report.window.cases,
-            args.output.join("report.md").display()
-        );
-    }
-    Ok(if fails { exit::FINDINGS } else { exit::OK })
+    super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
+    Ok(if report.fails_at(Severity::Alert) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }
 
 /// Loads and pairs both inference files, runs the gate, and returns the report.

@@ -12,10 +12,16 @@ pub mod performance;
 pub mod scan;
 pub mod synth;
 
+use std::path::Path;
+
 use crate::cli::GlobalArgs;
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::report::model::Report;
 use crate::report::terminal;
+use crate::table::cases::{build_cases, JoinStats};
+use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::snapshot::Snapshot;
 
 /// What every command needs besides its own arguments.
 pub struct Context {
@@ -39,4 +45,68 @@ impl Context {
         use std::io::IsTerminal;
         self.chatty && std::io::stderr().is_terminal()
     }
+}
+
+/// Writes a report's files (report.json, report.md, and JUnit when asked), prints it on
+/// stdout with `--json`, and shows its findings and status on stderr.
+pub fn deliver(
+    report: &Report,
+    output: &Path,
+    json: bool,
+    junit: Option<&Path>,
+    ctx: &Context,
+) -> Result<()> {
+    crate::report::write_files(report, output)?;
+    if let Some(path) = junit {
+        crate::report::junit::write_file(report, path)?;
+    }
+    if json {
+        crate::report::json::write(report, std::io::stdout().lock())
+            .map_err(|e| Error::write("stdout", e))?;
+    }
+    if ctx.chatty {
+        eprintln!("{}", terminal::findings_table(report, ctx.color, 15));
+        let status = match (report.command.as_str(), report.status) {
+            ("gate", crate::report::model::Status::Alert) => "FAIL",
+            ("gate", _) => "pass",
+            (_, status) => status.as_str(),
+        };
+        eprintln!(
+            "{}: {status} — {} alert, {} warn, {} insufficient of {} checks; report in {}",
+            report.command,
+            report.counts.alert,
+            report.counts.warn,
+            report.counts.insufficient,
+            report.counts.checks,
+            output.join("report.md").display()
+        );
+    }
+    Ok(())
+}
+
+/// The serving inferences (when given) and the serving case table, built with the
+/// baseline's features and unit so the two sides are extracted alike.
+pub fn serving_cases(
+    snapshot: &Snapshot,
+    headers: &Path,
+    inferences: Option<&Path>,
+) -> Result<(
+    arrow_array::RecordBatch,
+    JoinStats,
+    Option<arrow_array::RecordBatch>,
+)> {
+    let header_rows = load_headers(headers)?;
+    let inferences = inferences.map(load_inferences).transpose()?;
+    let manifest = &snapshot.manifest;
+    let (serving, join) = build_cases(
+        &header_rows,
+        inferences.as_ref(),
+        &manifest.features,
+        manifest.unit,
+    )
+    .map_err(|e| Error::invalid(headers, e))?;
+    if serving.num_rows() == 0 {
+        return Err(Error::invalid(headers, "no cases in the serving window"));
+    }
+    Ok((serving, join, inferences))
 }

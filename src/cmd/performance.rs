@@ -19,7 +19,6 @@ use crate::analysis::{drift, subgroups};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::report::model::{BaselineIdentity, Report};
-use crate::report::terminal::findings_table;
 use crate::table::cases::{access, build_cases, JoinStats};
 use crate::table::inputs::{load_headers, load_inferences};
 use crate::table::schema;
@@ -49,23 +48,7 @@ pub struct PerformanceArgs {
 
 pub fn run(args: &PerformanceArgs, ctx: &Context) -> Result<i32> {
     let report = build(args, ctx)?;
-    crate::report::write_files(&report, &args.output)?;
-    if args.json {
-        crate::report::json::write(&report, std::io::stdout().lock())
-            .map_err(|e| Error::write("stdout", e))?;
-    }
-    if ctx.chatty {
-        eprintln!("{}", findings_table(&report, ctx.color, 15));
-        eprintln!(
-            "status: {} — {} alert, {} warn, {} insufficient of {} checks; report in {}",
-            report.status.as_str(),
-            report.counts.alert,
-            report.counts.warn,
-            report.counts.insufficient,
-            report.counts.checks,
-            args.output.join("report.md").display()
-        );
-    }
+    super::deliver(&report, &args.output, args.json, None, ctx)?;
     Ok(exit_code(&report, args.fail_on))
 }
 
@@ -333,28 +316,18 @@ fn coverage(group: &Labelled, subgroup: Option<&str>) -> Check {
     let labelled = group.labels.len() as u64;
     let share = labelled as f64 / group.cases.max(1) as f64;
     let mut c = Check {
-        kind: Kind::Performance,
-        subject: "label coverage".into(),
         subgroup: subgroup.map(str::to_string),
-        test: "count",
-        statistic: None,
-        p_value: None,
-        q_value: None,
         effect: Some(share),
         effect_name: "labelled share",
-        threshold: 0.0,
-        alert_threshold: 0.0,
-        severity: Severity::Pass,
-        n_baseline: 0,
         n_serving: group.cases,
-        extra: Default::default(),
         summary: format!(
             "{labelled} of {} cases labelled ({:.0}%)",
             group.cases,
             100.0 * share
         ),
-        action: String::new(),
+        ..Check::new(Kind::Performance, "label coverage", "count")
     };
+
     c.extra.insert("labelled", labelled as f64);
     c
 }

@@ -268,23 +268,8 @@ fn column_checks(
 
 fn base_check(kind: Kind, subject: &str, subgroup: Option<String>, test: &'static str) -> Check {
     Check {
-        kind,
-        subject: subject.to_string(),
         subgroup,
-        test,
-        statistic: None,
-        p_value: None,
-        q_value: None,
-        effect: None,
-        effect_name: "",
-        threshold: 0.0,
-        alert_threshold: 0.0,
-        severity: Severity::Pass,
-        n_baseline: 0,
-        n_serving: 0,
-        extra: Default::default(),
-        summary: String::new(),
-        action: String::new(),
+        ..Check::new(kind, subject, test)
     }
 }
 
