@@ -105,10 +105,12 @@ pub fn checks(
     novel.effect_name = "novel rate above 1% (pp)";
     novel.threshold = config.novel_warn_pp;
     novel.alert_threshold = config.novel_alert_pp;
+    let unseen = assignment.unseen.iter().filter(|&&u| u).count();
     novel.summary = format!(
-        "{} of {n} cases ({:.1}%) lie farther from every cluster than 99% of the baseline (1% expected)",
+        "{} of {n} cases ({:.1}%) are novel (1% expected): {} farther from their cluster than 99% of the baseline, {unseen} with a scanner, kernel or other category never seen in the baseline",
         assignment.novel_count,
-        100.0 * rate
+        100.0 * rate,
+        assignment.novel_count - unseen as u64
     );
     novel.action = "Look at the novel cases (novel.parquet): acquisitions unlike anything the model was validated on. Confirm the protocol with radiology and validate the model on them.".into();
     out.push(novel);

@@ -144,12 +144,21 @@ fn write_novel(
         .iter()
         .map(|&c| model.clusters[c as usize].distance_p99)
         .collect();
+    let reasons = arrow_array::StringArray::from_iter_values(a.unseen.iter().map(|&u| {
+        if u {
+            "category never seen in the baseline"
+        } else {
+            "beyond the cluster's p99 distance"
+        }
+    }));
+    let reasons = arrow_select::filter::filter(&reasons, &mask).expect("mask matches");
     let mut fields = vec![
+        Field::new("reason", arrow_schema::DataType::Utf8, false),
         Field::new("nearest_cluster", arrow_schema::DataType::UInt32, false),
         Field::new("distance", arrow_schema::DataType::Float64, false),
         Field::new("cluster_p99", arrow_schema::DataType::Float64, false),
     ];
-    let mut columns = vec![clusters, pick(a.distance.clone()), pick(p99)];
+    let mut columns = vec![reasons, clusters, pick(a.distance.clone()), pick(p99)];
     let wanted: Vec<&str> = std::iter::once(CASE_KEY)
         .chain(model.scaler.numeric.iter().map(|n| n.name.as_str()))
         .chain(model.scaler.categorical.iter().map(|c| c.name.as_str()))

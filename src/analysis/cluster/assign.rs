@@ -23,8 +23,10 @@ pub struct Assignment {
     pub cluster: Vec<u32>,
     /// Euclidean distance to it, in the standardised space.
     pub distance: Vec<f64>,
-    /// `distance > that cluster's baseline p99`.
+    /// `distance > that cluster's baseline p99`, or a category the baseline never had.
     pub novel: Vec<bool>,
+    /// Novel because of a category the baseline never had (a new scanner model, kernel…).
+    pub unseen: Vec<bool>,
     /// Rows per cluster.
     pub counts: Vec<u64>,
     pub novel_count: u64,
@@ -56,21 +58,25 @@ pub fn assign(model: &ClusterModel, batch: &RecordBatch) -> Result<Assignment, C
     let mut cluster = vec![0u32; n];
     let mut distance = vec![0.0; n];
     let mut novel = vec![false; n];
+    let mut unseen = vec![false; n];
     let per_chunk: Vec<(Vec<u64>, u64, u64)> = cluster
         .par_chunks_mut(CHUNK)
         .zip(distance.par_chunks_mut(CHUNK))
         .zip(novel.par_chunks_mut(CHUNK))
+        .zip(unseen.par_chunks_mut(CHUNK))
         .enumerate()
-        .map(|(chunk, ((cluster, distance), novel))| {
+        .map(|(chunk, (((cluster, distance), novel), unseen))| {
             let start = chunk * CHUNK;
             let mut row = vec![0.0; d];
             let mut counts = vec![0u64; model.k];
             let (mut novel_count, mut imputed) = (0u64, 0u64);
             for j in 0..cluster.len() {
-                imputed += u64::from(bound.write_row(start + j, &mut row).0);
+                let (filled, _, new_category) = bound.write_row(start + j, &mut row);
+                imputed += u64::from(filled);
                 let (c, sq) = nearest(&centroids, &row);
                 let dist = sq.sqrt();
-                let is_novel = dist > p99[c as usize];
+                let is_novel = dist > p99[c as usize] || new_category;
+                unseen[j] = new_category;
                 cluster[j] = c;
                 distance[j] = dist;
                 novel[j] = is_novel;
@@ -92,6 +98,7 @@ pub fn assign(model: &ClusterModel, batch: &RecordBatch) -> Result<Assignment, C
         cluster,
         distance,
         novel,
+        unseen,
         counts,
         novel_count,
         imputed_cells,

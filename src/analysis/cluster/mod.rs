@@ -19,11 +19,15 @@
 //!   switching from one category to another moves a case by exactly `categorical_weight`
 //!   SDs, the same as shifting one numeric feature by that many SDs. A null, or a category
 //!   the baseline never had, codes as all zeros: `weight / √2` from every known category.
+//!   A category the baseline never had (a new scanner model, a new kernel) also makes the
+//!   case *novel* whatever its distance: a 0.35-SD move would otherwise hide a scanner
+//!   nobody validated inside a 3-SD cluster radius. Categories beyond the
+//!   [`MAX_CATEGORIES`] most frequent count as never seen.
 //!
 //! # Choosing k and fitting
 //!
-//! k is fixed, or the one in `[min, max]` with the best mean silhouette (ties → the smaller
-//! k), scored on a seeded sample of at most [`SILHOUETTE_SAMPLE`] rows because silhouette
+//! k is fixed, or the smallest one in `[min, max]` whose mean silhouette is within
+//! `SILHOUETTE_TOLERANCE` (0.01) of the best, scored on a seeded sample of at most [`SILHOUETTE_SAMPLE`] rows because silhouette
 //! costs O(n²). k-means (linfa, k-means++ initialisation, `n_runs` restarts, best inertia
 //! kept) is fitted on a seeded sample of at most `sample` rows; every baseline row is then
 //! assigned, and the distances of each cluster's members give its p50/p95/p99. The same

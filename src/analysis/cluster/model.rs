@@ -6,7 +6,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::kmeans::{fit_seeded, flat, nearest_all, sample_rows};
-use super::scaler::{sorted_median, Bound, Scaler, NO_CATEGORY};
+use super::scaler::{sorted_median, Bound, Scaler, NO_CATEGORY, UNSEEN_CATEGORY};
 use super::silhouette::silhouette_scores;
 use super::{ClusterError, ClusterParams, KChoice, SILHOUETTE_SAMPLE};
 
@@ -86,7 +86,7 @@ pub fn fit(batch: &RecordBatch, params: &ClusterParams) -> Result<ClusterModel, 
     let mut buffer = vec![0.0; d];
     let mut imputed_cells = 0u64;
     for i in 0..bound.rows() {
-        let (imputed, observed) = bound.write_row(i, &mut buffer);
+        let (imputed, observed, _) = bound.write_row(i, &mut buffer);
         if observed {
             rows.extend_from_slice(&buffer);
             members.push(i);
@@ -162,8 +162,11 @@ pub fn fit(batch: &RecordBatch, params: &ClusterParams) -> Result<ClusterModel, 
     })
 }
 
-/// Fits every k in `min..=max` on the fit sample and keeps the best mean silhouette on a
-/// sub-sample of it (ties → the smaller k).
+/// Silhouette scores closer than this to the best count as ties (→ the smaller k).
+pub const SILHOUETTE_TOLERANCE: f64 = 0.01;
+
+/// Fits every k in `min..=max` on the fit sample and keeps the smallest k whose mean
+/// silhouette on a sub-sample is within [`SILHOUETTE_TOLERANCE`] of the best.
 fn choose_k(
     fit_data: &Array2<f64>,
     min: usize,
@@ -196,12 +199,17 @@ fn choose_k(
     }
     let refs: Vec<&[u32]> = labelings.iter().map(Vec::as_slice).collect();
     let scores = silhouette_scores(&scored_rows, d, &refs);
-    let mut best = 0;
-    for (i, s) in scores.iter().enumerate() {
-        if s.unwrap_or(f64::NEG_INFINITY) > scores[best].unwrap_or(f64::NEG_INFINITY) {
-            best = i;
-        }
-    }
+    // The smallest k whose silhouette is within SILHOUETTE_TOLERANCE of the best: scores
+    // a few thousandths apart are sampling noise, and letting them decide made k jump
+    // between 2 and 6 from one baseline seed to the next.
+    let top = scores
+        .iter()
+        .flatten()
+        .fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    let best = scores
+        .iter()
+        .position(|s| s.is_some_and(|s| s >= top - SILHOUETTE_TOLERANCE))
+        .unwrap_or(0);
     let selection = (min..=max)
         .zip(&scores)
         .map(|(k, &silhouette)| KScore { k, silhouette })
@@ -243,7 +251,7 @@ fn describe(
                 let mut counts = vec![0u64; scale.categories.len()];
                 for &r in rows {
                     let code = bound.code(f, r);
-                    if code != NO_CATEGORY {
+                    if code != NO_CATEGORY && code != UNSEEN_CATEGORY {
                         counts[code as usize] += 1;
                     }
                 }

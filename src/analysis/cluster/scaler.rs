@@ -217,6 +217,9 @@ fn categorical_column(batch: &RecordBatch, name: &str) -> Result<ArrayRef, Clust
 
 /// Code of a null or unknown category.
 pub(crate) const NO_CATEGORY: u32 = u32::MAX;
+/// A value the baseline never had (codes as all zeros, like a missing one, but marks the
+/// case novel: a new scanner model or kernel is a new acquisition whatever its distance).
+pub(crate) const UNSEEN_CATEGORY: u32 = u32::MAX - 1;
 
 struct BoundNumeric {
     values: Float64Array,
@@ -274,11 +277,13 @@ impl<'a> Bound<'a> {
     }
 
     /// Writes row `i` into `out` (length [`Scaler::dim`]); returns how many numeric cells
-    /// were imputed and whether any feature was observed at all.
+    /// were imputed, whether any feature was observed at all, and whether a categorical
+    /// value is one the baseline never had.
     #[inline]
-    pub(crate) fn write_row(&self, i: usize, out: &mut [f64]) -> (u32, bool) {
+    pub(crate) fn write_row(&self, i: usize, out: &mut [f64]) -> (u32, bool, bool) {
         let mut imputed = 0u32;
         let mut observed = false;
+        let mut unseen = false;
         let (numeric_out, mut one_hot_out) = out.split_at_mut(self.numeric.len());
         for (slot, col) in numeric_out.iter_mut().zip(&self.numeric) {
             let v = col.values.values()[i];
@@ -294,13 +299,16 @@ impl<'a> Bound<'a> {
             let (block, rest) = one_hot_out.split_at_mut(scale.categories.len());
             block.fill(0.0);
             let code = codes[i];
-            if code != NO_CATEGORY {
+            if code == UNSEEN_CATEGORY {
+                unseen = true;
+                observed = true;
+            } else if code != NO_CATEGORY {
                 block[code as usize] = self.one_hot;
                 observed = true;
             }
             one_hot_out = rest;
         }
-        (imputed, observed)
+        (imputed, observed, unseen)
     }
 
     /// The raw (unstandardised) value of numeric feature `f` in row `i`, if observed.
@@ -333,7 +341,10 @@ fn category_codes(array: &ArrayRef, categories: &[String]) -> Vec<u32> {
             for (j, slot) in out.iter_mut().enumerate() {
                 let i = start + j;
                 if strings.is_valid(i) {
-                    *slot = lookup.get(strings.value(i)).copied().unwrap_or(NO_CATEGORY);
+                    *slot = lookup
+                        .get(strings.value(i))
+                        .copied()
+                        .unwrap_or(UNSEEN_CATEGORY);
                 }
             }
         });
