@@ -11,7 +11,7 @@
 //!   duplicates. Inferences whose key matches no unit are counted, not kept.
 //! - Rows are sorted by key, so the table does not depend on the order of the inputs.
 
-use std::collections::HashMap;
+use rayon::slice::ParallelSliceMut;
 use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, Int32Builder, StringBuilder};
@@ -103,15 +103,23 @@ pub fn build_cases(
         Unit::Instance => schema::SOP_INSTANCE_UID,
     };
     let keys = text_column(headers, key_column)?;
-    // Group instance rows by unit, keeping file order inside each group.
-    let mut groups: HashMap<&str, Vec<u32>> = HashMap::new();
-    for i in 0..headers.num_rows() {
-        if keys.is_valid(i) {
-            groups.entry(keys.value(i)).or_default().push(i as u32);
+    // Group instance rows by unit with one (parallel, stable) sort by key: file order is
+    // kept inside each unit, and no per-unit allocation or hash map is needed.
+    let mut order: Vec<u32> = (0..headers.num_rows() as u32)
+        .filter(|&i| keys.is_valid(i as usize))
+        .collect();
+    order.par_sort_by(|&a, &b| keys.value(a as usize).cmp(keys.value(b as usize)));
+    let mut units: Vec<(&str, &[u32])> = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let key = keys.value(order[start] as usize);
+        let mut end = start + 1;
+        while end < order.len() && keys.value(order[end] as usize) == key {
+            end += 1;
         }
+        units.push((key, &order[start..end]));
+        start = end;
     }
-    let mut units: Vec<(&str, Vec<u32>)> = groups.into_iter().collect();
-    units.sort_unstable_by(|a, b| a.0.cmp(b.0));
 
     let mut fields = vec![
         Field::new(CASE_KEY, DataType::Utf8, false),
@@ -128,6 +136,12 @@ pub fn build_cases(
                 .collect::<arrow_array::Int32Array>(),
         ),
     ];
+    // When every unit is one instance (the usual case for series of one file, or
+    // unit: instance), columns are one `take` instead of per-unit loops.
+    let firsts = units
+        .iter()
+        .all(|(_, rows)| rows.len() == 1)
+        .then(|| UInt32Array::from_iter_values(units.iter().map(|(_, rows)| rows[0])));
     for feature in features {
         let column = headers.column_by_name(&feature.name).ok_or_else(|| {
             format!(
@@ -135,9 +149,20 @@ pub fn build_cases(
                 feature.name
             )
         })?;
-        let (data_type, array) = match feature.kind {
-            FeatureKind::Numeric => (DataType::Float64, unit_medians(column, &units)?),
-            FeatureKind::Categorical => (DataType::Utf8, unit_first(column, &units)?),
+        let (data_type, array) = match (feature.kind, &firsts) {
+            (FeatureKind::Numeric, Some(firsts)) => {
+                (DataType::Float64, single_numeric(column, firsts)?)
+            }
+            (FeatureKind::Numeric, None) => (DataType::Float64, unit_medians(column, &units)?),
+            (FeatureKind::Categorical, Some(firsts))
+                if column.data_type() != &DataType::Boolean =>
+            {
+                let taken = arrow_select::take::take(column.as_ref(), firsts, None)
+                    .map_err(|e| e.to_string())?;
+                let text = arrow_cast::cast(&taken, &DataType::Utf8).map_err(|e| e.to_string())?;
+                (DataType::Utf8, text)
+            }
+            (FeatureKind::Categorical, _) => (DataType::Utf8, unit_first(column, &units)?),
         };
         fields.push(Field::new(&feature.name, data_type, true));
         columns.push(array);
@@ -181,7 +206,7 @@ fn text_column<'a>(
 }
 
 /// Median of each unit's non-null values (numeric columns of any integer/float type).
-fn unit_medians(column: &ArrayRef, units: &[(&str, Vec<u32>)]) -> Result<ArrayRef, String> {
+fn unit_medians(column: &ArrayRef, units: &[(&str, &[u32])]) -> Result<ArrayRef, String> {
     let values = arrow_cast::cast(column, &DataType::Float64).map_err(|e| e.to_string())?;
     let values = values.as_primitive::<Float64Type>();
     let mut out = Float64Builder::with_capacity(units.len());
@@ -200,8 +225,23 @@ fn unit_medians(column: &ArrayRef, units: &[(&str, Vec<u32>)]) -> Result<ArrayRe
     Ok(Arc::new(out.finish()))
 }
 
+/// One value per single-instance unit, as f64 with non-finite values as null (the same
+/// answer [`unit_medians`] gives for a unit of one).
+fn single_numeric(column: &ArrayRef, firsts: &UInt32Array) -> Result<ArrayRef, String> {
+    let taken =
+        arrow_select::take::take(column.as_ref(), firsts, None).map_err(|e| e.to_string())?;
+    let values = arrow_cast::cast(&taken, &DataType::Float64).map_err(|e| e.to_string())?;
+    let values = values.as_primitive::<Float64Type>();
+    Ok(Arc::new(
+        values
+            .iter()
+            .map(|v| v.filter(|v| v.is_finite()))
+            .collect::<arrow_array::Float64Array>(),
+    ))
+}
+
 /// The first instance's value; booleans become `yes`/`no`.
-fn unit_first(column: &ArrayRef, units: &[(&str, Vec<u32>)]) -> Result<ArrayRef, String> {
+fn unit_first(column: &ArrayRef, units: &[(&str, &[u32])]) -> Result<ArrayRef, String> {
     let mut out = StringBuilder::with_capacity(units.len(), units.len() * 8);
     match column.data_type() {
         DataType::Boolean => {
@@ -239,7 +279,7 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
 /// For each unit, the row of its latest inference (or null), counting the join outcomes.
 fn pick_inferences(
     inferences: &RecordBatch,
-    units: &[(&str, Vec<u32>)],
+    units: &[(&str, &[u32])],
     stats: &mut JoinStats,
 ) -> Result<Vec<Option<u32>>, String> {
     let keys = text_column(inferences, schema::KEY)?;
@@ -247,34 +287,55 @@ fn pick_inferences(
         .column_by_name(schema::TIMESTAMP)
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
         .ok_or("inferences have no timestamp column of type timestamp[us]")?;
-    let mut latest: HashMap<&str, u32> = HashMap::with_capacity(inferences.num_rows());
-    for i in 0..inferences.num_rows() {
-        if !keys.is_valid(i) {
-            continue;
+    // Sort the inferences by key (stable: file order within a key), then merge-join with
+    // the units, which are sorted by key too.
+    let mut order: Vec<u32> = (0..inferences.num_rows() as u32)
+        .filter(|&i| keys.is_valid(i as usize))
+        .collect();
+    order.par_sort_by(|&a, &b| keys.value(a as usize).cmp(keys.value(b as usize)));
+    let key_of = |i: u32| keys.value(i as usize);
+    let mut picked = Vec::with_capacity(units.len());
+    let (mut matched, mut unmatched_keys) = (0u64, 0u64);
+    let mut next = 0;
+    // The latest inference of the key group starting at `next`, and where the group ends.
+    let group = |start: usize| -> (u32, usize) {
+        let key = key_of(order[start]);
+        let mut best = order[start];
+        let mut end = start + 1;
+        while end < order.len() && key_of(order[end]) == key {
+            if times.value(order[end] as usize) >= times.value(best as usize) {
+                best = order[end];
+            }
+            end += 1;
         }
-        let key = keys.value(i);
-        match latest.get_mut(key) {
-            None => {
-                latest.insert(key, i as u32);
-            }
-            Some(best) => {
-                stats.duplicate_inferences += 1;
-                if times.value(i) >= times.value(*best as usize) {
-                    *best = i as u32;
-                }
-            }
+        (best, end)
+    };
+    for (key, _) in units {
+        while next < order.len() && key_of(order[next]) < *key {
+            let (_, end) = group(next);
+            stats.duplicate_inferences += (end - next - 1) as u64;
+            unmatched_keys += 1;
+            next = end;
+        }
+        if next < order.len() && key_of(order[next]) == *key {
+            let (best, end) = group(next);
+            stats.duplicate_inferences += (end - next - 1) as u64;
+            matched += 1;
+            picked.push(Some(best));
+            next = end;
+        } else {
+            picked.push(None);
         }
     }
-    let mut picked = Vec::with_capacity(units.len());
-    let mut matched = 0u64;
-    for (key, _) in units {
-        let row = latest.get(key).copied();
-        matched += u64::from(row.is_some());
-        picked.push(row);
+    while next < order.len() {
+        let (_, end) = group(next);
+        stats.duplicate_inferences += (end - next - 1) as u64;
+        unmatched_keys += 1;
+        next = end;
     }
     stats.cases_with_inference = matched;
     stats.cases_without_inference = units.len() as u64 - matched;
-    stats.inferences_without_case = latest.len() as u64 - matched;
+    stats.inferences_without_case = unmatched_keys;
     Ok(picked)
 }
 
@@ -342,5 +403,129 @@ mod tests {
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
         assert_eq!(median(&mut []), None);
+    }
+}
+
+#[cfg(test)]
+mod join_tests {
+    use super::*;
+    use arrow_array::{Float64Array, StringArray, TimestampMicrosecondArray};
+
+    fn headers(series: &[&str], thickness: &[f64]) -> RecordBatch {
+        let n = series.len();
+        let uids: Vec<String> = (0..n).map(|i| format!("sop{i}")).collect();
+        RecordBatch::try_from_iter(vec![
+            (
+                "sop_instance_uid",
+                Arc::new(StringArray::from(uids)) as ArrayRef,
+            ),
+            (
+                "series_instance_uid",
+                Arc::new(StringArray::from(series.to_vec())) as ArrayRef,
+            ),
+            (
+                "study_instance_uid",
+                Arc::new(StringArray::from(vec!["st"; n])) as ArrayRef,
+            ),
+            (
+                "slice_thickness",
+                Arc::new(Float64Array::from(thickness.to_vec())) as ArrayRef,
+            ),
+        ])
+        .unwrap()
+    }
+
+    fn inferences(keys: &[&str], times: &[i64], scores: &[f64]) -> RecordBatch {
+        let n = keys.len();
+        RecordBatch::try_from_iter(vec![
+            (
+                "timestamp",
+                Arc::new(TimestampMicrosecondArray::from(times.to_vec()).with_timezone("UTC"))
+                    as ArrayRef,
+            ),
+            (
+                "key",
+                Arc::new(StringArray::from(keys.to_vec())) as ArrayRef,
+            ),
+            (
+                "model",
+                Arc::new(StringArray::from(vec!["m"; n])) as ArrayRef,
+            ),
+            (
+                "model_version",
+                Arc::new(StringArray::from(vec!["1"; n])) as ArrayRef,
+            ),
+            (
+                "score",
+                Arc::new(Float64Array::from(scores.to_vec())) as ArrayRef,
+            ),
+            (
+                "prediction",
+                Arc::new(arrow_array::Int8Array::from(vec![0i8; n])) as ArrayRef,
+            ),
+            (
+                "label",
+                Arc::new(arrow_array::Int8Array::from(vec![None::<i8>; n])) as ArrayRef,
+            ),
+            (
+                "label_version",
+                Arc::new(StringArray::from(vec![None::<&str>; n])) as ArrayRef,
+            ),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn units_take_the_median_and_the_latest_inference_and_count_the_rest() {
+        let h = headers(&["b", "a", "b", "b", "c"], &[1.0, 5.0, 3.0, 2.0, 4.0]);
+        let i = inferences(
+            &["b", "a", "b", "z", "b"],
+            &[10, 10, 30, 10, 20],
+            &[0.1, 0.2, 0.3, 0.4, 0.5],
+        );
+        let features = vec![Feature {
+            name: "slice_thickness".into(),
+            kind: FeatureKind::Numeric,
+        }];
+        let (cases, stats) = build_cases(&h, Some(&i), &features, Unit::Series).unwrap();
+        let keys = access::text(&cases, CASE_KEY).unwrap();
+        assert_eq!(
+            keys,
+            vec![Some("a".into()), Some("b".into()), Some("c".into())]
+        );
+        assert_eq!(
+            access::numeric(&cases, "slice_thickness").unwrap(),
+            vec![Some(5.0), Some(2.0), Some(4.0)]
+        );
+        assert_eq!(
+            access::numeric(&cases, "score").unwrap(),
+            vec![Some(0.2), Some(0.3), None]
+        );
+        assert_eq!(
+            (
+                stats.cases,
+                stats.cases_with_inference,
+                stats.cases_without_inference
+            ),
+            (3, 2, 1)
+        );
+        assert_eq!(
+            (stats.duplicate_inferences, stats.inferences_without_case),
+            (2, 1)
+        );
+    }
+
+    #[test]
+    fn single_instance_units_give_the_same_table_as_the_general_path() {
+        let h = headers(&["b", "a", "c"], &[1.0, f64::NAN, 3.0]);
+        let features = vec![Feature {
+            name: "slice_thickness".into(),
+            kind: FeatureKind::Numeric,
+        }];
+        let (cases, _) = build_cases(&h, None, &features, Unit::Series).unwrap();
+        assert_eq!(
+            access::numeric(&cases, "slice_thickness").unwrap(),
+            vec![None, Some(1.0), Some(3.0)]
+        );
     }
 }
