@@ -11,6 +11,7 @@ pub mod numeric;
 
 use std::collections::HashMap;
 
+use arrow_array::cast::AsArray;
 use arrow_array::RecordBatch;
 use rayon::prelude::*;
 
@@ -187,17 +188,21 @@ fn prepare(
             }
         }
         FeatureKind::Categorical => {
-            let (tb, ts) = (
-                access::text(b, name).unwrap_or_default(),
-                access::text(s, name).unwrap_or_default(),
-            );
+            // Coded straight from the Arrow strings: no owned string per row.
+            let text = |batch: &RecordBatch| {
+                batch
+                    .column_by_name(name)
+                    .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
+            };
+            let (tb, ts) = (text(b), text(s));
+            let (vb, vs) = (text_values(&tb), text_values(&ts));
             let missing = (
-                tb.iter().filter(|v| v.is_none()).count() as u64,
-                ts.iter().filter(|v| v.is_none()).count() as u64,
+                vb.iter().filter(|v| v.is_none()).count() as u64,
+                vs.iter().filter(|v| v.is_none()).count() as u64,
             );
             Column {
                 name: name.to_string(),
-                prepared: code_pair(&tb, &ts),
+                prepared: code_pair(&vb, &vs),
                 missing,
                 output,
             }
@@ -205,14 +210,21 @@ fn prepare(
     }
 }
 
+fn text_values(array: &Option<arrow_array::ArrayRef>) -> Vec<Option<&str>> {
+    array
+        .as_ref()
+        .map_or_else(Vec::new, |a| a.as_string::<i32>().iter().collect())
+}
+
 /// Codes categories in order of first appearance, baseline first.
-fn code_pair(b: &[Option<String>], s: &[Option<String>]) -> Prepared {
+fn code_pair<S: AsRef<str>>(b: &[Option<S>], s: &[Option<S>]) -> Prepared {
     let mut index: HashMap<&str, u32> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
     let mut coded = [Vec::with_capacity(b.len()), Vec::with_capacity(s.len())];
     for (side, values) in [b, s].into_iter().enumerate() {
         for v in values {
-            coded[side].push(v.as_deref().map(|v| {
+            coded[side].push(v.as_ref().map(|v| {
+                let v = v.as_ref();
                 *index.entry(v).or_insert_with(|| {
                     names.push(v.to_string());
                     (names.len() - 1) as u32
