@@ -77,8 +77,11 @@ pub fn build(args: &GateArgs, ctx: &Context) -> Result<Report> {
 
     let mut notes = Vec::new();
     let mut groups = Vec::new();
+    // The gate has one table: resolve against it once (an empty slice stands in for the
+    // baseline side that `resolve` also labels).
+    let no_rows = paired.table.slice(0, 0);
     for def in ctx.config.subgroups() {
-        match subgroups::resolve(std::slice::from_ref(&def), &paired.table, &paired.table) {
+        match subgroups::resolve(std::slice::from_ref(&def), &no_rows, &paired.table) {
             Ok(resolved) => {
                 groups.extend(resolved.groups.into_iter().map(|g| (g.label, g.serving)))
             }
