@@ -100,38 +100,7 @@ fn valid(scores: &[f64], labels: &[bool]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
-
-    fn fixture() -> Value {
-        serde_json::from_str(include_str!(
-            "../../testdata/fixtures/performance_stats.json"
-        ))
-        .expect("fixture parses")
-    }
-
-    /// 1e-9 relative, with an absolute floor for reference values that are exactly 0.
-    fn assert_close(got: f64, want: f64, what: &str) {
-        let tol = 1e-9 * want.abs().max(1e-6);
-        assert!(
-            (got - want).abs() <= tol,
-            "{what}: got {got:e}, want {want:e}"
-        );
-    }
-
-    fn floats(v: &Value) -> Vec<f64> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect()
-    }
-    fn bools(v: &Value) -> Vec<bool> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_u64().unwrap() == 1)
-            .collect()
-    }
+    use crate::stats::fixture::{assert_close, bools, floats, performance as fixture};
 
     #[test]
     fn brier_matches_sklearn() {

@@ -179,14 +179,8 @@ pub fn cusum(xs: &[f64], params: &CusumParams) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::fixture::performance as fixture;
     use serde_json::Value;
-
-    fn fixture() -> Value {
-        serde_json::from_str(include_str!(
-            "../../testdata/fixtures/performance_stats.json"
-        ))
-        .expect("fixture parses")
-    }
 
     fn stream(fx: &Value, name: &str) -> Vec<f64> {
         let v = fx["streams"][name]

@@ -137,28 +137,8 @@ fn chi2_sf(x: f64, dof: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::fixture::{drift as fixture, floats, rel_err};
     use serde_json::Value;
-
-    fn fixture() -> Value {
-        serde_json::from_str(include_str!("../../testdata/fixtures/drift_stats.json"))
-            .expect("fixture parses")
-    }
-
-    fn floats(v: &Value) -> Vec<f64> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect()
-    }
-
-    fn rel_err(actual: f64, expected: f64) -> f64 {
-        if actual == expected {
-            0.0
-        } else {
-            (actual - expected).abs() / expected.abs().max(f64::MIN_POSITIVE)
-        }
-    }
 
     /// Compares one result with a fixture case; returns (statistic, p) relative errors.
     fn check(name: &str, got: Option<Chi2Result>, case: &Value) -> (f64, f64) {

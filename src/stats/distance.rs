@@ -204,28 +204,7 @@ pub fn psi(expected_counts: &[f64], actual_counts: &[f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
-
-    fn fixture() -> Value {
-        serde_json::from_str(include_str!("../../testdata/fixtures/drift_stats.json"))
-            .expect("fixture parses")
-    }
-
-    fn floats(v: &Value) -> Vec<f64> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect()
-    }
-
-    fn rel_err(actual: f64, expected: f64) -> f64 {
-        if actual == expected {
-            0.0
-        } else {
-            (actual - expected).abs() / expected.abs().max(f64::MIN_POSITIVE)
-        }
-    }
+    use crate::stats::fixture::{drift as fixture, floats, rel_err};
 
     /// Checks `f` against every case of `section`, keyed on `field`; returns worst error.
     fn check_pairs(

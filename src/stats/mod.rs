@@ -9,6 +9,8 @@ pub mod changepoint;
 pub mod chisq;
 pub mod distance;
 pub mod fdr;
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod ks;
 pub mod proportion;
 pub mod roc;

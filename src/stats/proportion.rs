@@ -226,23 +226,8 @@ fn count_tail(lo: u64, hi: u64, pred: impl Fn(u64) -> bool, suffix: bool) -> u64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::fixture::{assert_close, performance as fixture};
     use serde_json::Value;
-
-    fn fixture() -> Value {
-        serde_json::from_str(include_str!(
-            "../../testdata/fixtures/performance_stats.json"
-        ))
-        .expect("fixture parses")
-    }
-
-    /// 1e-9 relative, with an absolute floor for reference values that are exactly 0.
-    fn assert_close(got: f64, want: f64, what: &str) {
-        let tol = 1e-9 * want.abs().max(1e-6);
-        assert!(
-            (got - want).abs() <= tol,
-            "{what}: got {got:e}, want {want:e}"
-        );
-    }
 
     fn f(v: &Value, key: &str) -> f64 {
         v[key]
