@@ -165,9 +165,14 @@ fn split_labels(
         Some(edges) => {
             let values = access::numeric(batch, column)
                 .ok_or_else(|| format!("column {column:?} is not numeric; `bins` needs numbers"))?;
+            // One label per band, formatted once (not per row).
+            let names: Vec<String> = std::iter::once(f64::NEG_INFINITY)
+                .chain(edges.iter().copied())
+                .map(|lower| band_label(lower, edges))
+                .collect();
             Ok(values
                 .into_iter()
-                .map(|v| v.map(|v| band_label(v, edges)))
+                .map(|v| v.map(|v| names[edges.partition_point(|&e| e <= v)].clone()))
                 .collect())
         }
     }

@@ -9,9 +9,10 @@
 //! - Join: a left join from header units to inferences. A unit with several inferences
 //!   takes the latest (by timestamp; ties by file order) and the others are counted as
 //!   duplicates. Inferences whose key matches no unit are counted, not kept.
-//! - Rows are sorted by key, so the table does not depend on the order of the inputs.
+//! - Cases come in order of first appearance in the headers (which `scan` writes in sorted
+//!   path order), so the same inputs always give the same table.
 
-use rayon::slice::ParallelSliceMut;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, Int32Builder, StringBuilder};
@@ -103,23 +104,43 @@ pub fn build_cases(
         Unit::Instance => schema::SOP_INSTANCE_UID,
     };
     let keys = text_column(headers, key_column)?;
-    // Group instance rows by unit with one (parallel, stable) sort by key: file order is
-    // kept inside each unit, and no per-unit allocation or hash map is needed.
-    let mut order: Vec<u32> = (0..headers.num_rows() as u32)
-        .filter(|&i| keys.is_valid(i as usize))
-        .collect();
-    order.par_sort_by(|&a, &b| keys.value(a as usize).cmp(keys.value(b as usize)));
-    let mut units: Vec<(&str, &[u32])> = Vec::new();
-    let mut start = 0;
-    while start < order.len() {
-        let key = keys.value(order[start] as usize);
-        let mut end = start + 1;
-        while end < order.len() && keys.value(order[end] as usize) == key {
-            end += 1;
+    // Units in order of first appearance (deterministic: `scan` writes rows in sorted path
+    // order), instance rows grouped by a counting sort that keeps file order in each unit.
+    // No string sort: on a million UIDs that was a third of a drift run.
+    let mut index: HashMap<&str, u32> = HashMap::with_capacity(headers.num_rows());
+    let mut unit_keys: Vec<&str> = Vec::new();
+    let mut unit_of_row = vec![u32::MAX; headers.num_rows()];
+    for (i, slot) in unit_of_row.iter_mut().enumerate() {
+        if keys.is_valid(i) {
+            let key = keys.value(i);
+            *slot = *index.entry(key).or_insert_with(|| {
+                unit_keys.push(key);
+                (unit_keys.len() - 1) as u32
+            });
         }
-        units.push((key, &order[start..end]));
-        start = end;
     }
+    let mut starts = vec![0usize; unit_keys.len() + 1];
+    for &u in unit_of_row.iter().filter(|&&u| u != u32::MAX) {
+        starts[u as usize + 1] += 1;
+    }
+    for u in 0..unit_keys.len() {
+        starts[u + 1] += starts[u];
+    }
+    let mut order = vec![0u32; starts[unit_keys.len()]];
+    let mut fill = starts.clone();
+    for (i, &u) in unit_of_row
+        .iter()
+        .enumerate()
+        .filter(|(_, &u)| u != u32::MAX)
+    {
+        order[fill[u as usize]] = i as u32;
+        fill[u as usize] += 1;
+    }
+    let units: Vec<(&str, &[u32])> = unit_keys
+        .iter()
+        .enumerate()
+        .map(|(u, key)| (*key, &order[starts[u]..starts[u + 1]]))
+        .collect();
 
     let mut fields = vec![
         Field::new(CASE_KEY, DataType::Utf8, false),
@@ -173,7 +194,7 @@ pub fn build_cases(
         ..JoinStats::default()
     };
     if let Some(inferences) = inferences {
-        let picked = pick_inferences(inferences, &units, &mut stats)?;
+        let picked = pick_inferences(inferences, &index, units.len(), &mut stats)?;
         let take = UInt32Array::from(picked);
         for name in INFERENCE_COLUMNS {
             let column = inferences
@@ -279,7 +300,8 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
 /// For each unit, the row of its latest inference (or null), counting the join outcomes.
 fn pick_inferences(
     inferences: &RecordBatch,
-    units: &[(&str, &[u32])],
+    index: &HashMap<&str, u32>,
+    n_units: usize,
     stats: &mut JoinStats,
 ) -> Result<Vec<Option<u32>>, String> {
     let keys = text_column(inferences, schema::KEY)?;
@@ -287,55 +309,35 @@ fn pick_inferences(
         .column_by_name(schema::TIMESTAMP)
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
         .ok_or("inferences have no timestamp column of type timestamp[us]")?;
-    // Sort the inferences by key (stable: file order within a key), then merge-join with
-    // the units, which are sorted by key too.
-    let mut order: Vec<u32> = (0..inferences.num_rows() as u32)
-        .filter(|&i| keys.is_valid(i as usize))
-        .collect();
-    order.par_sort_by(|&a, &b| keys.value(a as usize).cmp(keys.value(b as usize)));
-    let key_of = |i: u32| keys.value(i as usize);
-    let mut picked = Vec::with_capacity(units.len());
-    let (mut matched, mut unmatched_keys) = (0u64, 0u64);
-    let mut next = 0;
-    // The latest inference of the key group starting at `next`, and where the group ends.
-    let group = |start: usize| -> (u32, usize) {
-        let key = key_of(order[start]);
-        let mut best = order[start];
-        let mut end = start + 1;
-        while end < order.len() && key_of(order[end]) == key {
-            if times.value(order[end] as usize) >= times.value(best as usize) {
-                best = order[end];
+    let mut picked: Vec<Option<u32>> = vec![None; n_units];
+    let mut unmatched: HashMap<&str, ()> = HashMap::new();
+    for i in 0..inferences.num_rows() {
+        if !keys.is_valid(i) {
+            continue;
+        }
+        let key = keys.value(i);
+        let Some(&unit) = index.get(key) else {
+            if unmatched.insert(key, ()).is_some() {
+                stats.duplicate_inferences += 1;
             }
-            end += 1;
-        }
-        (best, end)
-    };
-    for (key, _) in units {
-        while next < order.len() && key_of(order[next]) < *key {
-            let (_, end) = group(next);
-            stats.duplicate_inferences += (end - next - 1) as u64;
-            unmatched_keys += 1;
-            next = end;
-        }
-        if next < order.len() && key_of(order[next]) == *key {
-            let (best, end) = group(next);
-            stats.duplicate_inferences += (end - next - 1) as u64;
-            matched += 1;
-            picked.push(Some(best));
-            next = end;
-        } else {
-            picked.push(None);
+            continue;
+        };
+        let slot = &mut picked[unit as usize];
+        match slot {
+            None => *slot = Some(i as u32),
+            Some(best) => {
+                stats.duplicate_inferences += 1;
+                // The latest wins; on equal timestamps, the later row in the file.
+                if times.value(i) >= times.value(*best as usize) {
+                    *best = i as u32;
+                }
+            }
         }
     }
-    while next < order.len() {
-        let (_, end) = group(next);
-        stats.duplicate_inferences += (end - next - 1) as u64;
-        unmatched_keys += 1;
-        next = end;
-    }
+    let matched = picked.iter().filter(|p| p.is_some()).count() as u64;
     stats.cases_with_inference = matched;
-    stats.cases_without_inference = units.len() as u64 - matched;
-    stats.inferences_without_case = unmatched_keys;
+    stats.cases_without_inference = n_units as u64 - matched;
+    stats.inferences_without_case = unmatched.len() as u64;
     Ok(picked)
 }
 
@@ -491,15 +493,16 @@ mod join_tests {
         let keys = access::text(&cases, CASE_KEY).unwrap();
         assert_eq!(
             keys,
-            vec![Some("a".into()), Some("b".into()), Some("c".into())]
+            vec![Some("b".into()), Some("a".into()), Some("c".into())],
+            "units in order of first appearance"
         );
         assert_eq!(
             access::numeric(&cases, "slice_thickness").unwrap(),
-            vec![Some(5.0), Some(2.0), Some(4.0)]
+            vec![Some(2.0), Some(5.0), Some(4.0)]
         );
         assert_eq!(
             access::numeric(&cases, "score").unwrap(),
-            vec![Some(0.2), Some(0.3), None]
+            vec![Some(0.3), Some(0.2), None]
         );
         assert_eq!(
             (
@@ -525,7 +528,7 @@ mod join_tests {
         let (cases, _) = build_cases(&h, None, &features, Unit::Series).unwrap();
         assert_eq!(
             access::numeric(&cases, "slice_thickness").unwrap(),
-            vec![None, Some(1.0), Some(3.0)]
+            vec![Some(1.0), None, Some(3.0)]
         );
     }
 }
