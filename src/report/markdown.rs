@@ -57,8 +57,46 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
             report.counts.checks
         )?;
     }
-    for check in &report.findings {
+    // Overall findings in full; a subject already found overall gets one line listing the
+    // subgroups it also moved in; findings only inside a subgroup are shown in full (they
+    // are the ones an overall view would miss). Every finding is in "Details".
+    let overall: Vec<&Check> = report
+        .findings
+        .iter()
+        .filter(|c| c.subgroup.is_none())
+        .collect();
+    for check in &overall {
         writeln!(out, "- {}", sentence(check))?;
+    }
+    let mut also: Vec<(&str, Vec<&str>)> = Vec::new();
+    for check in report.findings.iter().filter(|c| c.subgroup.is_some()) {
+        let group = check.subgroup.as_deref().unwrap_or_default();
+        if overall
+            .iter()
+            .any(|o| o.subject == check.subject && o.kind == check.kind)
+        {
+            match also.iter_mut().find(|(s, _)| *s == check.subject) {
+                Some((_, groups)) => groups.push(group),
+                None => also.push((&check.subject, vec![group])),
+            }
+        } else {
+            writeln!(out, "- {}", sentence(check))?;
+        }
+    }
+    for (subject, groups) in also {
+        let shown: Vec<&str> = groups.iter().take(6).copied().collect();
+        let more = groups.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "- {subject} also changed within {} subgroup(s): {}{more}.",
+            groups.len(),
+            shown.join("; ")
+        )?;
     }
     if !report.findings.is_empty() {
         writeln!(out)?;

@@ -109,6 +109,17 @@ fn protocol_change_and_demographic_shift_are_found_and_named() {
     ] {
         assert!(md.contains(part), "report.md lacks {part:?}");
     }
+    // A subject found overall is told once in full; its subgroups share one line.
+    let changed = md.split("## Who is affected").next().unwrap();
+    assert_eq!(
+        changed.matches("slice_thickness changed**").count(),
+        1,
+        "{changed}"
+    );
+    assert!(
+        changed.contains("slice_thickness also changed within"),
+        "{changed}"
+    );
 }
 
 #[test]
