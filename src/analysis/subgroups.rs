@@ -5,9 +5,11 @@
 //! composition test — "is the serving mix of age bands different?" — and, when the config
 //! has several `by` splits, their cross product does too (sex × age band).
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
+use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
 
 use super::expr::Expr;
 use crate::config::Subgroup;
@@ -22,23 +24,45 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("scanner", "manufacturer_model_name"),
 ];
 
-/// One subgroup: which baseline and serving cases belong to it.
+/// A case that a definition cannot place (e.g. missing age).
+pub const UNPLACED: u32 = u32::MAX;
+
+/// One subgroup: which baseline and serving cases belong to it, and where it sits in its
+/// partition (the cases of `partitions[partition]` whose code is `code`).
 pub struct Group {
     pub label: String,
     pub baseline: Vec<bool>,
     pub serving: Vec<bool>,
+    pub partition: usize,
+    pub code: u32,
 }
 
-/// Every case's label under one definition (None: cannot be placed, e.g. missing age).
+/// Every case's place under one definition, as a code into `names` ([`UNPLACED`]: none).
 pub struct Partition {
     pub subject: String,
-    pub baseline: Vec<Option<String>>,
-    pub serving: Vec<Option<String>>,
+    pub names: Vec<String>,
+    pub baseline: Vec<u32>,
+    pub serving: Vec<u32>,
 }
 
 pub struct Resolved {
     pub groups: Vec<Group>,
     pub partitions: Vec<Partition>,
+}
+
+impl Partition {
+    /// The codes that occur on either side, ascending.
+    fn present(&self) -> Vec<u32> {
+        let mut seen = vec![false; self.names.len()];
+        for &c in self.baseline.iter().chain(&self.serving) {
+            if c != UNPLACED {
+                seen[c as usize] = true;
+            }
+        }
+        (0..self.names.len() as u32)
+            .filter(|&c| seen[c as usize])
+            .collect()
+    }
 }
 
 /// Resolves `defs` against both tables; errors name the definition at fault.
@@ -48,10 +72,11 @@ pub fn resolve(
     serving: &RecordBatch,
 ) -> Result<Resolved, String> {
     let mut groups = Vec::new();
-    let mut partitions = Vec::new();
+    let mut partitions: Vec<Partition> = Vec::new();
     let mut splits = Vec::new();
     for (i, def) in defs.iter().enumerate() {
-        let partition = if let Some(condition) = &def.condition {
+        let p = partitions.len();
+        if let Some(condition) = &def.condition {
             let name = def.name.clone().unwrap_or_else(|| condition.clone());
             let mask = |batch: &RecordBatch| -> Result<Vec<bool>, String> {
                 let expr =
@@ -67,80 +92,101 @@ pub fn resolve(
                     .collect())
             };
             let (b, s) = (mask(baseline)?, mask(serving)?);
-            let labels = |m: &[bool]| -> Vec<Option<String>> {
-                m.iter()
-                    .map(|&inside| Some(if inside { "in" } else { "out" }.to_string()))
-                    .collect()
-            };
-            let partition = Partition {
+            let codes =
+                |m: &[bool]| -> Vec<u32> { m.iter().map(|&inside| u32::from(!inside)).collect() };
+            partitions.push(Partition {
                 subject: name.clone(),
-                baseline: labels(&b),
-                serving: labels(&s),
-            };
+                names: vec!["in".into(), "out".into()],
+                baseline: codes(&b),
+                serving: codes(&s),
+            });
             groups.push(Group {
                 label: name,
                 baseline: b,
                 serving: s,
+                partition: p,
+                code: 0,
             });
-            partition
         } else {
             let column = def.by.as_deref().expect("config validated where/by");
             let column = ALIASES
                 .iter()
                 .find(|(alias, _)| *alias == column)
                 .map_or(column, |(_, real)| real);
-            let split = |batch: &RecordBatch| split_labels(batch, column, def.bins.as_deref());
-            let partition = Partition {
-                subject: def.name.clone().unwrap_or_else(|| column.to_string()),
-                baseline: split(baseline).map_err(|e| format!("subgroups[{i}]: {e}"))?,
-                serving: split(serving).map_err(|e| format!("subgroups[{i}]: {e}"))?,
-            };
-            let labels: BTreeSet<&String> = partition
-                .baseline
-                .iter()
-                .chain(&partition.serving)
-                .flatten()
-                .collect();
-            for label in labels {
-                let member =
-                    |v: &[Option<String>]| v.iter().map(|l| l.as_ref() == Some(label)).collect();
+            let partition = split(
+                def.name.clone().unwrap_or_else(|| column.to_string()),
+                baseline,
+                serving,
+                column,
+                def.bins.as_deref(),
+            )
+            .map_err(|e| format!("subgroups[{i}]: {e}"))?;
+            for code in partition.present() {
+                let member = |v: &[u32]| v.iter().map(|&c| c == code).collect();
                 groups.push(Group {
-                    label: format!("{} {}", partition.subject, display_label(def, label)),
+                    label: format!(
+                        "{} {}",
+                        partition.subject,
+                        display_label(def, &partition.names[code as usize])
+                    ),
                     baseline: member(&partition.baseline),
                     serving: member(&partition.serving),
+                    partition: p,
+                    code,
                 });
             }
-            splits.push(partitions.len());
-            partition
-        };
-        partitions.push(partition);
+            splits.push(p);
+            partitions.push(partition);
+        }
     }
     if splits.len() >= 2 {
-        let cross = |side: fn(&Partition) -> &Vec<Option<String>>| -> Vec<Option<String>> {
-            let n = side(&partitions[splits[0]]).len();
-            (0..n)
-                .map(|r| {
-                    splits
-                        .iter()
-                        .map(|&p| side(&partitions[p])[r].clone())
-                        .collect::<Option<Vec<String>>>()
-                        .map(|parts| parts.join(" × "))
-                })
-                .collect()
-        };
-        let subject = splits
-            .iter()
-            .map(|&p| partitions[p].subject.clone())
-            .collect::<Vec<_>>()
-            .join(" × ");
-        let partition = Partition {
-            subject,
-            baseline: cross(|p| &p.baseline),
-            serving: cross(|p| &p.serving),
-        };
-        partitions.push(partition);
+        let parts: Vec<&Partition> = splits.iter().map(|&p| &partitions[p]).collect();
+        partitions.push(cross(&parts));
     }
     Ok(Resolved { groups, partitions })
+}
+
+/// The cross product of several splits (sex × age band): a case is placed when every split
+/// places it; only combinations that occur get a code, in order of first appearance.
+fn cross(parts: &[&Partition]) -> Partition {
+    let mut index: HashMap<u64, u32> = HashMap::new();
+    let mut names = Vec::new();
+    let mut code = |r: usize, side: fn(&Partition) -> &[u32]| -> u32 {
+        let mut key = 0u64;
+        for part in parts {
+            let c = side(part)[r];
+            if c == UNPLACED {
+                return UNPLACED;
+            }
+            key = key * (part.names.len() as u64 + 1) + u64::from(c);
+        }
+        *index.entry(key).or_insert_with(|| {
+            names.push(
+                parts
+                    .iter()
+                    .map(|part| part.names[side(part)[r] as usize].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" × "),
+            );
+            (names.len() - 1) as u32
+        })
+    };
+    let baseline = (0..parts[0].baseline.len())
+        .map(|r| code(r, |p| &p.baseline))
+        .collect();
+    let serving = (0..parts[0].serving.len())
+        .map(|r| code(r, |p| &p.serving))
+        .collect();
+    Partition {
+        subject: parts
+            .iter()
+            .map(|p| p.subject.as_str())
+            .collect::<Vec<_>>()
+            .join(" × "),
+        names,
+        baseline,
+        serving,
+    }
 }
 
 fn display_label(def: &Subgroup, label: &str) -> String {
@@ -151,29 +197,75 @@ fn display_label(def: &Subgroup, label: &str) -> String {
     }
 }
 
-/// Labels for a `by` split: the category, or the numeric band.
-fn split_labels(
-    batch: &RecordBatch,
+/// A `by` split of both tables: categories in sorted order, or numeric bands in order.
+fn split(
+    subject: String,
+    baseline: &RecordBatch,
+    serving: &RecordBatch,
     column: &str,
     bins: Option<&[f64]>,
-) -> Result<Vec<Option<String>>, String> {
-    if batch.column_by_name(column).is_none() {
-        return Err(format!("no case column {column:?} to split by"));
+) -> Result<Partition, String> {
+    for batch in [baseline, serving] {
+        if batch.column_by_name(column).is_none() {
+            return Err(format!("no case column {column:?} to split by"));
+        }
     }
     match bins {
-        None => Ok(access::text(batch, column).expect("column exists")),
+        None => {
+            let text = |batch: &RecordBatch| {
+                let column = batch.column_by_name(column).expect("checked above");
+                arrow_cast::cast(column, &DataType::Utf8).map_err(|e| e.to_string())
+            };
+            let (tb, ts) = (text(baseline)?, text(serving)?);
+            let (tb, ts) = (tb.as_string::<i32>(), ts.as_string::<i32>());
+            let mut index: HashMap<&str, u32> = HashMap::new();
+            let mut coded = [Vec::with_capacity(tb.len()), Vec::with_capacity(ts.len())];
+            for (side, text) in [tb, ts].into_iter().enumerate() {
+                for v in text {
+                    let next = index.len() as u32;
+                    coded[side].push(v.map_or(UNPLACED, |v| *index.entry(v).or_insert(next)));
+                }
+            }
+            let [b, s] = coded;
+            // Codes in sorted order of the category names.
+            let mut sorted: Vec<(&str, u32)> = index.into_iter().collect();
+            sorted.sort_unstable();
+            let mut remap = vec![0u32; sorted.len()];
+            for (new, (_, old)) in sorted.iter().enumerate() {
+                remap[*old as usize] = new as u32;
+            }
+            let recode = |v: Vec<u32>| -> Vec<u32> {
+                v.into_iter()
+                    .map(|c| if c == UNPLACED { c } else { remap[c as usize] })
+                    .collect()
+            };
+            Ok(Partition {
+                subject,
+                names: sorted.iter().map(|(n, _)| n.to_string()).collect(),
+                baseline: recode(b),
+                serving: recode(s),
+            })
+        }
         Some(edges) => {
-            let values = access::numeric(batch, column)
-                .ok_or_else(|| format!("column {column:?} is not numeric; `bins` needs numbers"))?;
-            // One label per band, formatted once (not per row).
-            let names: Vec<String> = std::iter::once(f64::NEG_INFINITY)
-                .chain(edges.iter().copied())
-                .map(|lower| band_label(lower, edges))
-                .collect();
-            Ok(values
-                .into_iter()
-                .map(|v| v.map(|v| names[edges.partition_point(|&e| e <= v)].clone()))
-                .collect())
+            let band = |batch: &RecordBatch| -> Result<Vec<u32>, String> {
+                let values = access::numeric(batch, column).ok_or_else(|| {
+                    format!("column {column:?} is not numeric; `bins` needs numbers")
+                })?;
+                Ok(values
+                    .into_iter()
+                    .map(|v| v.map_or(UNPLACED, |v| edges.partition_point(|&e| e <= v) as u32))
+                    .collect())
+            };
+            Ok(Partition {
+                subject,
+                // One label per band, formatted once (not per row).
+                names: std::iter::once(f64::NEG_INFINITY)
+                    .chain(edges.iter().copied())
+                    .map(|lower| band_label(lower, edges))
+                    .collect(),
+                baseline: band(baseline)?,
+                serving: band(serving)?,
+            })
         }
     }
 }

@@ -17,11 +17,14 @@ use rayon::prelude::*;
 
 use super::actions;
 use super::findings::{decide, Check, Kind, Severity};
-use super::subgroups::Resolved;
+use super::subgroups::{Partition, Resolved, UNPLACED};
 use crate::config::DriftConfig;
 use crate::table::cases::{access, Feature, FeatureKind};
 use crate::table::schema;
 use numeric::short;
+
+/// A missing value in a coded categorical column.
+const MISSING: u32 = u32::MAX;
 
 /// One feature prepared on both sides.
 enum Prepared {
@@ -31,8 +34,9 @@ enum Prepared {
         serving: Vec<(u32, f64)>,
     },
     Categorical {
-        baseline: Vec<Option<u32>>,
-        serving: Vec<Option<u32>>,
+        /// A code into `names` per row, [`MISSING`] for none.
+        baseline: Vec<u32>,
+        serving: Vec<u32>,
         names: Vec<String>,
     },
 }
@@ -40,10 +44,16 @@ enum Prepared {
 struct Column {
     name: String,
     prepared: Prepared,
+    /// Rows on each side, and how many of them have no value.
+    rows: (u64, u64),
     missing: (u64, u64),
     /// Model outputs are tested overall and per subgroup, but not for missingness.
     output: bool,
 }
+
+/// Where a batch of checks goes in the report: all cases first, then each subgroup in
+/// definition order; inside each, the columns in order.
+type Slot = (usize, usize);
 
 /// Runs every check and decides severities (BH across all of them).
 pub fn run(
@@ -53,75 +63,79 @@ pub fn run(
     subgroups: &Resolved,
     config: &DriftConfig,
 ) -> Vec<Check> {
-    let mut columns: Vec<Column> = features
+    let mut wanted: Vec<(&str, FeatureKind, bool)> = features
         .iter()
         .filter(|f| {
             baseline.column_by_name(&f.name).is_some() && serving.column_by_name(&f.name).is_some()
         })
-        .map(|f| prepare(baseline, serving, &f.name, f.kind, false))
+        .map(|f| (f.name.as_str(), f.kind, false))
         .collect();
     let has_output = |b: &RecordBatch| b.column_by_name(schema::SCORE).is_some();
     if has_output(baseline) && has_output(serving) {
-        columns.push(prepare(
-            baseline,
-            serving,
-            schema::SCORE,
-            FeatureKind::Numeric,
-            true,
-        ));
-        columns.push(prepare(
-            baseline,
-            serving,
-            schema::PREDICTION,
-            FeatureKind::Categorical,
-            true,
-        ));
+        wanted.push((schema::SCORE, FeatureKind::Numeric, true));
+        wanted.push((schema::PREDICTION, FeatureKind::Categorical, true));
     }
-    let all_b = vec![true; baseline.num_rows()];
-    let all_s = vec![true; serving.num_rows()];
+    let columns: Vec<Column> = wanted
+        .par_iter()
+        .map(|&(name, kind, output)| prepare(baseline, serving, name, kind, output))
+        .collect();
 
-    // Tasks: (column, subgroup); subgroup None = all cases.
-    let mut tasks: Vec<(usize, Option<usize>)> = (0..columns.len()).map(|c| (c, None)).collect();
+    // Subgroups big enough to compare, by the partition they split; each (column,
+    // partition) pair is one pass over the column for all of its subgroups.
+    let size = |mask: &[bool]| mask.iter().filter(|&&m| m).count();
+    let mut members: Vec<Vec<Member>> = vec![Vec::new(); subgroups.partitions.len()];
+    let mut checks: Vec<Check> = Vec::new();
     for (g, group) in subgroups.groups.iter().enumerate() {
-        let nb = group.baseline.iter().filter(|&&m| m).count();
-        let ns = group.serving.iter().filter(|&&m| m).count();
+        let (nb, ns) = (size(&group.baseline), size(&group.serving));
         if nb >= config.min_n && ns >= config.min_n {
-            tasks.extend((0..columns.len()).map(|c| (c, Some(g))));
+            members[group.partition].push(Member {
+                rank: g + 1,
+                code: group.code,
+                label: &group.label,
+            });
+        } else {
+            checks.push(insufficient_subgroup(
+                &group.label,
+                nb as u64,
+                ns as u64,
+                config.min_n,
+            ));
         }
     }
-    let mut checks: Vec<Check> = tasks
+    let mut tasks: Vec<(usize, Option<usize>)> = (0..columns.len()).map(|c| (c, None)).collect();
+    for (p, _) in members.iter().enumerate().filter(|(_, m)| !m.is_empty()) {
+        tasks.extend((0..columns.len()).map(|c| (c, Some(p))));
+    }
+    let mut slotted: Vec<(Slot, Vec<Check>)> = tasks
         .par_iter()
-        .flat_map_iter(|&(c, g)| {
-            let column = &columns[c];
-            let (mb, ms, label) = match g {
-                None => (&all_b[..], &all_s[..], None),
-                Some(g) => {
-                    let group = &subgroups.groups[g];
-                    (
-                        &group.baseline[..],
-                        &group.serving[..],
-                        Some(group.label.clone()),
-                    )
-                }
-            };
-            column_checks(column, mb, ms, label, config)
+        .flat_map_iter(|&(c, p)| match p {
+            None => vec![((0, c), overall_checks(&columns[c], config))],
+            Some(p) => split_checks(
+                &columns[c],
+                c,
+                &subgroups.partitions[p],
+                &members[p],
+                config,
+            ),
         })
         .collect();
-    for group in &subgroups.groups {
-        let nb = group.baseline.iter().filter(|&&m| m).count() as u64;
-        let ns = group.serving.iter().filter(|&&m| m).count() as u64;
-        if nb < config.min_n as u64 || ns < config.min_n as u64 {
-            checks.push(insufficient_subgroup(&group.label, nb, ns, config.min_n));
-        }
-    }
+    slotted.sort_by_key(|(slot, _)| *slot);
+    let mut ordered: Vec<Check> = slotted.into_iter().flat_map(|(_, c)| c).collect();
+    ordered.append(&mut checks);
+    let mut checks = ordered;
     for partition in &subgroups.partitions {
         let column = Column {
             name: partition.subject.clone(),
-            prepared: code_pair(&partition.baseline, &partition.serving),
+            prepared: first_seen(partition),
+            rows: (
+                partition.baseline.len() as u64,
+                partition.serving.len() as u64,
+            ),
             missing: (0, 0),
             output: false,
         };
-        if let Some(mut check) = categorical_check(&column, &all_b, &all_s, None, config) {
+        let (cb, cs) = overall_counts(&column);
+        if let Some(mut check) = categorical_check(&column, cb, cs, None, config) {
             check.kind = Kind::Composition;
             check.subject = format!("mix: {}", partition.subject);
             check.action = actions::composition(&partition.subject);
@@ -131,9 +145,17 @@ pub fn run(
             checks.push(check);
         }
     }
-    columns.clear();
+    drop(columns);
     decide(&mut checks, config.fdr);
     checks
+}
+
+/// A subgroup to compare: its place in the report, its code in its partition, its name.
+#[derive(Clone)]
+struct Member<'a> {
+    rank: usize,
+    code: u32,
+    label: &'a str,
 }
 
 /// For a `where` subgroup's in/out partition, the summary speaks of the share inside.
@@ -147,9 +169,8 @@ fn inside_share(column: &Column) -> Option<String> {
         return None;
     };
     let inside = names.iter().position(|n| n == "in")? as u32;
-    let share = |codes: &[Option<u32>]| {
-        100.0 * codes.iter().filter(|c| **c == Some(inside)).count() as f64
-            / codes.len().max(1) as f64
+    let share = |codes: &[u32]| {
+        100.0 * codes.iter().filter(|&&c| c == inside).count() as f64 / codes.len().max(1) as f64
     };
     Some(format!(
         "share of cases in {}: {:.1}% → {:.1}%",
@@ -166,6 +187,7 @@ fn prepare(
     kind: FeatureKind,
     output: bool,
 ) -> Column {
+    let rows = (b.num_rows() as u64, s.num_rows() as u64);
     match kind {
         FeatureKind::Numeric => {
             let sorted = |batch: &RecordBatch| -> (Vec<(u32, f64)>, u64) {
@@ -183,6 +205,7 @@ fn prepare(
             Column {
                 name: name.to_string(),
                 prepared: Prepared::Numeric { baseline, serving },
+                rows,
                 missing: (mb, ms),
                 output,
             }
@@ -195,15 +218,19 @@ fn prepare(
                     .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
             };
             let (tb, ts) = (text(b), text(s));
-            let (vb, vs) = (text_values(&tb), text_values(&ts));
-            let missing = (
-                vb.iter().filter(|v| v.is_none()).count() as u64,
-                vs.iter().filter(|v| v.is_none()).count() as u64,
-            );
+            let prepared = code_pair(&text_values(&tb), &text_values(&ts));
+            let Prepared::Categorical {
+                baseline, serving, ..
+            } = &prepared
+            else {
+                unreachable!("code_pair codes categories")
+            };
+            let missing = |codes: &[u32]| codes.iter().filter(|&&c| c == MISSING).count() as u64;
             Column {
                 name: name.to_string(),
-                prepared: code_pair(&vb, &vs),
-                missing,
+                missing: (missing(baseline), missing(serving)),
+                prepared,
+                rows,
                 output,
             }
         }
@@ -217,22 +244,19 @@ fn text_values(array: &Option<arrow_array::ArrayRef>) -> Vec<Option<&str>> {
 }
 
 /// Codes categories in order of first appearance, baseline first.
-fn code_pair<S: AsRef<str>>(b: &[Option<S>], s: &[Option<S>]) -> Prepared {
-    let mut index: HashMap<&str, u32> = HashMap::new();
+fn code_pair<'a>(b: &[Option<&'a str>], s: &[Option<&'a str>]) -> Prepared {
+    let mut index: HashMap<&'a str, u32> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
-    let mut coded = [Vec::with_capacity(b.len()), Vec::with_capacity(s.len())];
-    for (side, values) in [b, s].into_iter().enumerate() {
-        for v in values {
-            coded[side].push(v.as_ref().map(|v| {
-                let v = v.as_ref();
-                *index.entry(v).or_insert_with(|| {
-                    names.push(v.to_string());
-                    (names.len() - 1) as u32
-                })
-            }));
-        }
-    }
-    let [baseline, serving] = coded;
+    let mut code = |v: &Option<&'a str>| -> u32 {
+        v.map_or(MISSING, |v| {
+            *index.entry(v).or_insert_with(|| {
+                names.push(v.to_string());
+                (names.len() - 1) as u32
+            })
+        })
+    };
+    let baseline = b.iter().map(&mut code).collect();
+    let serving = s.iter().map(&mut code).collect();
     Prepared::Categorical {
         baseline,
         serving,
@@ -240,42 +264,162 @@ fn code_pair<S: AsRef<str>>(b: &[Option<S>], s: &[Option<S>]) -> Prepared {
     }
 }
 
-fn column_checks(
-    column: &Column,
-    mb: &[bool],
-    ms: &[bool],
-    subgroup: Option<String>,
-    config: &DriftConfig,
-) -> Vec<Check> {
+/// A partition recoded in order of first appearance, baseline first (as [`code_pair`]
+/// would code its labels), for the composition test.
+fn first_seen(partition: &Partition) -> Prepared {
+    let mut remap = vec![MISSING; partition.names.len()];
+    let mut names = Vec::new();
+    let mut code = |&c: &u32| -> u32 {
+        if c == UNPLACED {
+            return MISSING;
+        }
+        if remap[c as usize] == MISSING {
+            names.push(partition.names[c as usize].clone());
+            remap[c as usize] = (names.len() - 1) as u32;
+        }
+        remap[c as usize]
+    };
+    let baseline = partition.baseline.iter().map(&mut code).collect();
+    let serving = partition.serving.iter().map(&mut code).collect();
+    Prepared::Categorical {
+        baseline,
+        serving,
+        names,
+    }
+}
+
+/// The checks of one column over all cases: its distribution, new categories, missingness.
+fn overall_checks(column: &Column, config: &DriftConfig) -> Vec<Check> {
     let mut out = Vec::new();
     match &column.prepared {
         Prepared::Numeric { baseline, serving } => {
-            let pick = |pairs: &[(u32, f64)], mask: &[bool]| -> Vec<f64> {
-                pairs
-                    .iter()
-                    .filter(|(i, _)| mask[*i as usize])
-                    .map(|&(_, v)| v)
-                    .collect()
-            };
-            let (b, s) = (pick(baseline, mb), pick(serving, ms));
-            out.push(numeric_check(column, &b, &s, subgroup.clone(), config));
+            let values = |pairs: &[(u32, f64)]| -> Vec<f64> { pairs.iter().map(|p| p.1).collect() };
+            out.push(numeric_check(
+                column,
+                &values(baseline),
+                &values(serving),
+                None,
+                config,
+            ));
         }
         Prepared::Categorical { .. } => {
-            out.extend(categorical_check(column, mb, ms, subgroup.clone(), config));
-            if subgroup.is_none() && !column.output {
-                out.extend(new_categories(column, config));
+            let (cb, cs) = overall_counts(column);
+            if !column.output {
+                out.extend(categorical_check(
+                    column,
+                    cb.clone(),
+                    cs.clone(),
+                    None,
+                    config,
+                ));
+                out.extend(new_categories(column, &cb, &cs, config));
+            } else {
+                out.extend(categorical_check(column, cb, cs, None, config));
             }
         }
     }
-    if subgroup.is_none() && !column.output {
-        out.extend(missingness(
-            column,
-            mb.len() as u64,
-            ms.len() as u64,
-            config,
-        ));
+    if !column.output {
+        out.extend(missingness(column, config));
     }
     out
+}
+
+/// The checks of one column inside every compared subgroup of one partition, in one pass
+/// over the column.
+fn split_checks(
+    column: &Column,
+    c: usize,
+    partition: &Partition,
+    members: &[Member],
+    config: &DriftConfig,
+) -> Vec<(Slot, Vec<Check>)> {
+    const OUT: u32 = u32::MAX;
+    let mut slot = vec![OUT; partition.names.len()];
+    for (k, m) in members.iter().enumerate() {
+        slot[m.code as usize] = k as u32;
+    }
+    let member_of = |codes: &[u32], row: usize| -> Option<usize> {
+        let code = codes[row];
+        (code != UNPLACED)
+            .then(|| slot[code as usize])
+            .filter(|&k| k != OUT)
+            .map(|k| k as usize)
+    };
+    let label = |k: usize| Some(members[k].label.to_string());
+    let checks: Vec<Vec<Check>> = match &column.prepared {
+        Prepared::Numeric { baseline, serving } => {
+            // Filtering the sorted pairs keeps each subgroup's values sorted.
+            let pick = |pairs: &[(u32, f64)], codes: &[u32]| -> Vec<Vec<f64>> {
+                let mut out = vec![Vec::new(); members.len()];
+                for &(row, v) in pairs {
+                    if let Some(k) = member_of(codes, row as usize) {
+                        out[k].push(v);
+                    }
+                }
+                out
+            };
+            let (b, s) = (
+                pick(baseline, &partition.baseline),
+                pick(serving, &partition.serving),
+            );
+            (0..members.len())
+                .map(|k| vec![numeric_check(column, &b[k], &s[k], label(k), config)])
+                .collect()
+        }
+        Prepared::Categorical {
+            baseline,
+            serving,
+            names,
+        } => {
+            let count = |values: &[u32], codes: &[u32]| -> Vec<Vec<f64>> {
+                let mut out = vec![vec![0.0; names.len()]; members.len()];
+                for (row, &v) in values.iter().enumerate() {
+                    if v != MISSING {
+                        if let Some(k) = member_of(codes, row) {
+                            out[k][v as usize] += 1.0;
+                        }
+                    }
+                }
+                out
+            };
+            let b = count(baseline, &partition.baseline);
+            let s = count(serving, &partition.serving);
+            b.into_iter()
+                .zip(s)
+                .enumerate()
+                .map(|(k, (cb, cs))| {
+                    categorical_check(column, cb, cs, label(k), config)
+                        .into_iter()
+                        .collect()
+                })
+                .collect()
+        }
+    };
+    checks
+        .into_iter()
+        .enumerate()
+        .map(|(k, checks)| ((members[k].rank, c), checks))
+        .collect()
+}
+
+/// Category counts over all cases on each side.
+fn overall_counts(column: &Column) -> (Vec<f64>, Vec<f64>) {
+    let Prepared::Categorical {
+        baseline,
+        serving,
+        names,
+    } = &column.prepared
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let count = |codes: &[u32]| {
+        let mut out = vec![0.0; names.len()];
+        for &c in codes.iter().filter(|&&c| c != MISSING) {
+            out[c as usize] += 1.0;
+        }
+        out
+    };
+    (count(baseline), count(serving))
 }
 
 fn base_check(kind: Kind, subject: &str, subgroup: Option<String>, test: &'static str) -> Check {
@@ -331,35 +475,17 @@ fn numeric_check(
     check
 }
 
-fn counts(codes: &[Option<u32>], mask: &[bool], k: usize) -> Vec<f64> {
-    let mut out = vec![0.0; k];
-    for (c, &m) in codes.iter().zip(mask) {
-        if let (Some(c), true) = (c, m) {
-            out[*c as usize] += 1.0;
-        }
-    }
-    out
-}
-
+/// The chi-square check of one column's category counts (`cb`, `cs`) in one scope.
 fn categorical_check(
     column: &Column,
-    mb: &[bool],
-    ms: &[bool],
+    cb: Vec<f64>,
+    cs: Vec<f64>,
     subgroup: Option<String>,
     config: &DriftConfig,
 ) -> Option<Check> {
-    let Prepared::Categorical {
-        baseline,
-        serving,
-        names,
-    } = &column.prepared
-    else {
+    let Prepared::Categorical { names, .. } = &column.prepared else {
         return None;
     };
-    let (cb, cs) = (
-        counts(baseline, mb, names.len()),
-        counts(serving, ms, names.len()),
-    );
     let (nb, ns) = (cb.iter().sum::<f64>(), cs.iter().sum::<f64>());
     let subject = if column.name == schema::PREDICTION {
         "predicted-positive rate"
@@ -411,21 +537,10 @@ fn categorical_check(
 }
 
 /// Categories seen in serving but never in the baseline, each its own check.
-fn new_categories(column: &Column, config: &DriftConfig) -> Vec<Check> {
-    let Prepared::Categorical {
-        baseline,
-        serving,
-        names,
-    } = &column.prepared
-    else {
+fn new_categories(column: &Column, cb: &[f64], cs: &[f64], config: &DriftConfig) -> Vec<Check> {
+    let Prepared::Categorical { names, .. } = &column.prepared else {
         return Vec::new();
     };
-    let all_b = vec![true; baseline.len()];
-    let all_s = vec![true; serving.len()];
-    let (cb, cs) = (
-        counts(baseline, &all_b, names.len()),
-        counts(serving, &all_s, names.len()),
-    );
     let (nb, ns) = (cb.iter().sum::<f64>(), cs.iter().sum::<f64>());
     let mut out = Vec::new();
     for (i, name) in names.iter().enumerate() {
@@ -454,7 +569,8 @@ fn new_categories(column: &Column, config: &DriftConfig) -> Vec<Check> {
     out
 }
 
-fn missingness(column: &Column, nb: u64, ns: u64, config: &DriftConfig) -> Option<Check> {
+fn missingness(column: &Column, config: &DriftConfig) -> Option<Check> {
+    let (nb, ns) = column.rows;
     let (mb, ms) = column.missing;
     if nb == 0 || ns == 0 || (mb == 0 && ms == 0) {
         return None;
