@@ -65,9 +65,12 @@ pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
 
 /// Builds and writes the snapshot; returns its manifest.
 pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<Manifest> {
-    let headers = load_headers(&args.headers)?;
-    let inferences = load_inferences(&args.inferences)?;
     let features = features(&ctx.config.extra_tags);
+    let (headers, inferences) = rayon::join(
+        || load_headers(&args.headers, &features, ctx.config.unit),
+        || load_inferences(&args.inferences),
+    );
+    let (headers, inferences) = (headers?, inferences?);
     let (cases, join) = build_cases(&headers, Some(&inferences), &features, ctx.config.unit)
         .map_err(|e| Error::invalid(&args.headers, e))?;
     if join.cases_with_inference == 0 {

@@ -62,8 +62,12 @@ pub fn run(args: &GateArgs, ctx: &Context) -> Result<i32> {
 pub fn build(args: &GateArgs, ctx: &Context) -> Result<Report> {
     let reference = load_inferences(&args.reference)?;
     let candidate = load_inferences(&args.candidate)?;
-    let headers = args.headers.as_deref().map(load_headers).transpose()?;
     let feature_list = features(&ctx.config.extra_tags);
+    let headers = args
+        .headers
+        .as_deref()
+        .map(|h| load_headers(h, &feature_list, ctx.config.unit))
+        .transpose()?;
     let with_headers = headers
         .as_ref()
         .map(|h| (h, feature_list.as_slice(), ctx.config.unit));

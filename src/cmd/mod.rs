@@ -95,9 +95,12 @@ pub fn serving_cases(
     JoinStats,
     Option<arrow_array::RecordBatch>,
 )> {
-    let header_rows = load_headers(headers)?;
-    let inferences = inferences.map(load_inferences).transpose()?;
     let manifest = &snapshot.manifest;
+    let (header_rows, inferences) = rayon::join(
+        || load_headers(headers, &manifest.features, manifest.unit),
+        || inferences.map(load_inferences).transpose(),
+    );
+    let (header_rows, inferences) = (header_rows?, inferences?);
     let (serving, join) = build_cases(
         &header_rows,
         inferences.as_ref(),

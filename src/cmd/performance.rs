@@ -58,7 +58,7 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
     let manifest = &snapshot.manifest;
     let (serving, join) = match &args.headers {
         Some(path) => {
-            let headers = load_headers(path)?;
+            let headers = load_headers(path, &manifest.features, manifest.unit)?;
             build_cases(
                 &headers,
                 Some(&inferences),

@@ -90,6 +90,15 @@ pub struct JoinStats {
     pub duplicate_inferences: u64,
 }
 
+/// The header column that identifies a unit.
+pub fn unit_key(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Study => schema::STUDY_INSTANCE_UID,
+        Unit::Series => schema::SERIES_INSTANCE_UID,
+        Unit::Instance => schema::SOP_INSTANCE_UID,
+    }
+}
+
 /// Builds the case table. `headers` must have the `headers.parquet` columns for the
 /// features asked for; a missing column is an error naming it.
 pub fn build_cases(
@@ -98,11 +107,7 @@ pub fn build_cases(
     features: &[Feature],
     unit: Unit,
 ) -> Result<(RecordBatch, JoinStats), String> {
-    let key_column = match unit {
-        Unit::Study => schema::STUDY_INSTANCE_UID,
-        Unit::Series => schema::SERIES_INSTANCE_UID,
-        Unit::Instance => schema::SOP_INSTANCE_UID,
-    };
+    let key_column = unit_key(unit);
     let keys = text_column(headers, key_column)?;
     // Units in order of first appearance (deterministic: `scan` writes rows in sorted path
     // order), instance rows grouped by a counting sort that keeps file order in each unit.

@@ -7,13 +7,18 @@ use arrow_array::RecordBatch;
 use arrow_schema::DataType;
 
 use crate::error::{Error, Result};
-use crate::table::parquet::read_all;
+use crate::config::Unit;
+use crate::table::cases::{unit_key, Feature};
+use crate::table::parquet::{read_all, read_columns};
 use crate::table::schema;
 use crate::table::snapshot::concat;
 
-/// Reads a headers table; it must have the identity columns as text.
-pub fn load_headers(path: &Path) -> Result<RecordBatch> {
-    let (schema, batches) = read_all(path)?;
+/// Reads the columns of a headers table that cases of `unit` with `features` need (its
+/// key and the features); it must have the identity columns as text.
+pub fn load_headers(path: &Path, features: &[Feature], unit: Unit) -> Result<RecordBatch> {
+    let mut wanted: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+    wanted.push(unit_key(unit));
+    let (schema, batches) = read_columns(path, Some(&wanted))?;
     for name in [
         schema::SOP_INSTANCE_UID,
         schema::SERIES_INSTANCE_UID,

@@ -70,6 +70,17 @@ impl TableWriter {
 
 /// Reads every batch of a Parquet file.
 pub fn read_all(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    read_columns(path, None)
+}
+
+/// Reads a Parquet file in as few batches as it can (one when its rows fit a batch, so no
+/// concatenation copies it again): every column, or only the top-level ones in `wanted`
+/// (names the file lacks are left for the caller to report). Returns the file's full
+/// schema, so callers can still check columns they did not read.
+pub fn read_columns(
+    path: &Path,
+    wanted: Option<&[&str]>,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let file = File::open(path).map_err(|source| Error::ReadInput {
         path: path.to_path_buf(),
         source,
@@ -77,8 +88,22 @@ pub fn read_all(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| Error::invalid(path, format!("not a readable Parquet file: {e}")))?;
     let schema = builder.schema().clone();
+    let rows = builder.metadata().file_metadata().num_rows().max(1) as usize;
+    let builder = match wanted {
+        Some(names) => {
+            let roots = schema
+                .fields()
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| names.contains(&f.name().as_str()))
+                .map(|(i, _)| i);
+            let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), roots);
+            builder.with_projection(mask)
+        }
+        None => builder,
+    };
     let reader = builder
-        .with_batch_size(65_536)
+        .with_batch_size(rows.min(MAX_BATCH_ROWS))
         .build()
         .map_err(|e| Error::invalid(path, e.to_string()))?;
     let batches = reader
@@ -86,3 +111,7 @@ pub fn read_all(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         .map_err(|e| Error::invalid(path, e.to_string()))?;
     Ok((schema, batches))
 }
+
+/// Batches above this are read in pieces (Arrow's 32-bit string offsets cap one batch's
+/// text at 2 GiB).
+const MAX_BATCH_ROWS: usize = 4 * 1024 * 1024;
