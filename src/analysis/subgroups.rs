@@ -301,4 +301,59 @@ mod tests {
         assert_eq!(band_label(64.99, &edges), "40–65");
         assert_eq!(band_label(65.0, &edges), "≥65");
     }
+
+    fn table(ages: &[Option<f64>], sexes: &[Option<&str>]) -> RecordBatch {
+        RecordBatch::try_from_iter(vec![
+            (
+                "patient_age_years",
+                std::sync::Arc::new(arrow_array::Float64Array::from(ages.to_vec()))
+                    as arrow_array::ArrayRef,
+            ),
+            (
+                "patient_sex",
+                std::sync::Arc::new(arrow_array::StringArray::from(sexes.to_vec())) as _,
+            ),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn splits_code_bands_in_order_and_the_cross_product_only_where_both_place_a_case() {
+        let baseline = table(
+            &[Some(70.0), Some(10.0), None],
+            &[Some("M"), Some("F"), Some("F")],
+        );
+        let serving = table(&[Some(30.0), Some(70.0)], &[None, Some("F")]);
+        let defs: Vec<Subgroup> = serde_norway::from_str(
+            "[{by: age, bins: [18, 40, 65]}, {by: sex}, {name: old, where: \"age >= 65\"}]",
+        )
+        .unwrap();
+        let r = resolve(&defs, &baseline, &serving).unwrap();
+        let labels: Vec<&str> = r.groups.iter().map(|g| g.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "patient_age_years <18",
+                "patient_age_years 18–40",
+                "patient_age_years ≥65",
+                "patient_sex = F",
+                "patient_sex = M",
+                "old"
+            ],
+            "bands in numeric order; only those that occur"
+        );
+        let age = &r.partitions[0];
+        assert_eq!(age.baseline, [3, 0, UNPLACED]);
+        assert_eq!(age.serving, [1, 3]);
+        for g in &r.groups {
+            let p = &r.partitions[g.partition];
+            let mask: Vec<bool> = p.serving.iter().map(|&c| c == g.code).collect();
+            assert_eq!(mask, g.serving, "{}: mask and code agree", g.label);
+        }
+        let cross = r.partitions.last().unwrap();
+        assert_eq!(cross.subject, "patient_age_years × patient_sex");
+        assert_eq!(cross.names, ["≥65 × M", "<18 × F", "≥65 × F"]);
+        assert_eq!(cross.baseline, [0, 1, UNPLACED]);
+        assert_eq!(cross.serving, [UNPLACED, 2]);
+    }
 }

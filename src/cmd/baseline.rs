@@ -71,7 +71,8 @@ pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<Manifest> {
         || load_inferences(&args.inferences),
     );
     let (headers, inferences) = (headers?, inferences?);
-    let (cases, join) = build_cases(&headers, Some(&inferences), &features, ctx.config.unit)
+    let inference_rows = inferences.num_rows();
+    let (cases, join) = build_cases(&headers, Some(inferences), &features, ctx.config.unit)
         .map_err(|e| Error::invalid(&args.headers, e))?;
     if join.cases_with_inference == 0 {
         return Err(Error::invalid(
@@ -94,7 +95,7 @@ pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<Manifest> {
         config: config_text,
         inputs: vec![
             digest(&args.headers, headers.num_rows())?,
-            digest(&args.inferences, inferences.num_rows())?,
+            digest(&args.inferences, inference_rows)?,
         ],
         files: Vec::new(),
         cluster_note: None,

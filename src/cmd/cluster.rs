@@ -68,14 +68,14 @@ pub fn build(args: &ClusterArgs, ctx: &Context) -> Result<Report> {
             format!("the snapshot has no cluster model ({why}); rebuild it with a `cluster` config that fits"),
         ));
     };
-    let (serving, join, inferences) =
+    let (serving, join, with_inferences) =
         super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
     let invalid =
         |e: crate::analysis::cluster::ClusterError| Error::invalid(&args.headers, e.to_string());
     let assignment = assign(model, &serving).map_err(invalid)?;
     let drift = &ctx.config.drift;
     let mut checks = occupancy::checks(model, &assignment, drift, &ctx.config.cluster);
-    if inferences.is_some() && snapshot.cases.column_by_name(schema::SCORE).is_some() {
+    if with_inferences && snapshot.cases.column_by_name(schema::SCORE).is_some() {
         let baseline_assignment = assign(model, &snapshot.cases).map_err(invalid)?;
         let b_scores = access::numeric(&snapshot.cases, schema::SCORE).unwrap_or_default();
         let s_scores = access::numeric(&serving, schema::SCORE).unwrap_or_default();

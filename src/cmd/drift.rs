@@ -14,6 +14,7 @@ use crate::analysis::{drift, subgroups};
 use crate::config::DriftConfig;
 use crate::error::{exit, Error, Result};
 use crate::report::model::{BaselineIdentity, Report, Window};
+use crate::table::cases::CASE_KEY;
 use crate::table::schema;
 use crate::table::snapshot;
 
@@ -72,8 +73,12 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
 /// Loads everything, runs the drift engine, and returns the report.
 pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
     let snapshot = snapshot::load(&args.baseline)?;
-    let (serving, join, _) =
+    let (mut serving, join, _) =
         super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
+    // Drift compares distributions; the UIDs (a fifth of the table's memory) are not used.
+    if let Ok(key) = serving.schema().index_of(CASE_KEY) {
+        serving.remove_column(key);
+    }
     let manifest = &snapshot.manifest;
     let baseline = &snapshot.cases;
     let defs = ctx.config.subgroups();

@@ -84,32 +84,25 @@ pub fn deliver(
     Ok(())
 }
 
-/// The serving inferences (when given) and the serving case table, built with the
+/// The serving case table (joined with the inferences when given, which the last value
+/// says), built with the
 /// baseline's features and unit so the two sides are extracted alike.
 pub fn serving_cases(
     snapshot: &Snapshot,
     headers: &Path,
     inferences: Option<&Path>,
-) -> Result<(
-    arrow_array::RecordBatch,
-    JoinStats,
-    Option<arrow_array::RecordBatch>,
-)> {
+) -> Result<(arrow_array::RecordBatch, JoinStats, bool)> {
     let manifest = &snapshot.manifest;
     let (header_rows, inferences) = rayon::join(
         || load_headers(headers, &manifest.features, manifest.unit),
         || inferences.map(load_inferences).transpose(),
     );
     let (header_rows, inferences) = (header_rows?, inferences?);
-    let (serving, join) = build_cases(
-        &header_rows,
-        inferences.as_ref(),
-        &manifest.features,
-        manifest.unit,
-    )
-    .map_err(|e| Error::invalid(headers, e))?;
+    let with_inferences = inferences.is_some();
+    let (serving, join) = build_cases(&header_rows, inferences, &manifest.features, manifest.unit)
+        .map_err(|e| Error::invalid(headers, e))?;
     if serving.num_rows() == 0 {
         return Err(Error::invalid(headers, "no cases in the serving window"));
     }
-    Ok((serving, join, inferences))
+    Ok((serving, join, with_inferences))
 }

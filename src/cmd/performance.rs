@@ -61,7 +61,7 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
             let headers = load_headers(path, &manifest.features, manifest.unit)?;
             build_cases(
                 &headers,
-                Some(&inferences),
+                Some(inferences.clone()),
                 &manifest.features,
                 manifest.unit,
             )

@@ -100,106 +100,34 @@ pub fn unit_key(unit: Unit) -> &'static str {
 }
 
 /// Builds the case table. `headers` must have the `headers.parquet` columns for the
-/// features asked for; a missing column is an error naming it.
+/// features asked for; a missing column is an error naming it. `inferences` is taken by
+/// value so its memory goes as soon as the join is done (pass a clone — cheap, the
+/// columns are shared — to keep using it).
 pub fn build_cases(
     headers: &RecordBatch,
-    inferences: Option<&RecordBatch>,
+    inferences: Option<RecordBatch>,
     features: &[Feature],
     unit: Unit,
 ) -> Result<(RecordBatch, JoinStats), String> {
     let key_column = unit_key(unit);
     let keys = text_column(headers, key_column)?;
-    // Units in order of first appearance (deterministic: `scan` writes rows in sorted path
-    // order), instance rows grouped by a counting sort that keeps file order in each unit.
-    // No string sort: on a million UIDs that was a third of a drift run.
-    let mut index: HashMap<&str, u32> = HashMap::with_capacity(headers.num_rows());
-    let mut unit_keys: Vec<&str> = Vec::new();
-    let mut unit_of_row = vec![u32::MAX; headers.num_rows()];
-    for (i, slot) in unit_of_row.iter_mut().enumerate() {
-        if keys.is_valid(i) {
-            let key = keys.value(i);
-            *slot = *index.entry(key).or_insert_with(|| {
-                unit_keys.push(key);
-                (unit_keys.len() - 1) as u32
-            });
-        }
-    }
-    let mut starts = vec![0usize; unit_keys.len() + 1];
-    for &u in unit_of_row.iter().filter(|&&u| u != u32::MAX) {
-        starts[u as usize + 1] += 1;
-    }
-    for u in 0..unit_keys.len() {
-        starts[u + 1] += starts[u];
-    }
-    let mut order = vec![0u32; starts[unit_keys.len()]];
-    let mut fill = starts.clone();
-    for (i, &u) in unit_of_row
-        .iter()
-        .enumerate()
-        .filter(|(_, &u)| u != u32::MAX)
-    {
-        order[fill[u as usize]] = i as u32;
-        fill[u as usize] += 1;
-    }
-    let units: Vec<(&str, &[u32])> = unit_keys
-        .iter()
-        .enumerate()
-        .map(|(u, key)| (*key, &order[starts[u]..starts[u + 1]]))
-        .collect();
+    let index = UnitIndex::build(keys);
+    let units = index.n_units();
+    let groups = index.group_rows(headers.num_rows());
 
-    let mut fields = vec![
-        Field::new(CASE_KEY, DataType::Utf8, false),
-        Field::new(N_INSTANCES, DataType::Int32, false),
-    ];
-    let mut columns: Vec<ArrayRef> = vec![
-        Arc::new(arrow_array::StringArray::from_iter_values(
-            units.iter().map(|(k, _)| *k),
-        )),
-        Arc::new(
-            units
-                .iter()
-                .map(|(_, rows)| Some(rows.len() as i32))
-                .collect::<arrow_array::Int32Array>(),
-        ),
-    ];
-    // When every unit is one instance (the usual case for series of one file, or
-    // unit: instance), columns are one `take` instead of per-unit loops.
-    let firsts = units
-        .iter()
-        .all(|(_, rows)| rows.len() == 1)
-        .then(|| UInt32Array::from_iter_values(units.iter().map(|(_, rows)| rows[0])));
-    for feature in features {
-        let column = headers.column_by_name(&feature.name).ok_or_else(|| {
-            format!(
-                "headers have no column {:?} (a feature of this run)",
-                feature.name
-            )
-        })?;
-        let (data_type, array) = match (feature.kind, &firsts) {
-            (FeatureKind::Numeric, Some(firsts)) => {
-                (DataType::Float64, single_numeric(column, firsts)?)
-            }
-            (FeatureKind::Numeric, None) => (DataType::Float64, unit_medians(column, &units)?),
-            (FeatureKind::Categorical, Some(firsts))
-                if column.data_type() != &DataType::Boolean =>
-            {
-                let taken = arrow_select::take::take(column.as_ref(), firsts, None)
-                    .map_err(|e| e.to_string())?;
-                let text = arrow_cast::cast(&taken, &DataType::Utf8).map_err(|e| e.to_string())?;
-                (DataType::Utf8, text)
-            }
-            (FeatureKind::Categorical, _) => (DataType::Utf8, unit_first(column, &units)?),
-        };
-        fields.push(Field::new(&feature.name, data_type, true));
-        columns.push(array);
-    }
     let mut stats = JoinStats {
         instances: headers.num_rows() as u64,
-        cases: units.len() as u64,
+        cases: units as u64,
         ..JoinStats::default()
     };
-    if let Some(inferences) = inferences {
-        let picked = pick_inferences(inferences, &index, units.len(), &mut stats)?;
+    // Inferences first, so their table (owned here) is freed before the features are built:
+    // a million of them is ~120 MB, a quarter of a drift run's peak.
+    let mut joined: Vec<(Field, ArrayRef)> = Vec::new();
+    if let Some(mut inferences) = inferences {
+        let picked = pick_inferences(&inferences, &index, &mut stats)?;
+        if let Ok(key) = inferences.schema().index_of(schema::KEY) {
+            inferences.remove_column(key);
+        }
         let take = UInt32Array::from(picked);
         for name in INFERENCE_COLUMNS {
             let column = inferences
@@ -207,9 +135,64 @@ pub fn build_cases(
                 .ok_or_else(|| format!("inferences have no column {name:?}"))?;
             let taken = arrow_select::take::take(column.as_ref(), &take, None)
                 .map_err(|e| e.to_string())?;
-            fields.push(Field::new(*name, taken.data_type().clone(), true));
-            columns.push(taken);
+            joined.push((Field::new(*name, taken.data_type().clone(), true), taken));
         }
+    }
+
+    let mut fields = vec![
+        Field::new(CASE_KEY, DataType::Utf8, false),
+        Field::new(N_INSTANCES, DataType::Int32, false),
+    ];
+    // When every unit is one instance (series of one file, or unit: instance), columns
+    // are one `take` of the first rows instead of per-unit loops, and no copy at all when
+    // those rows are all the rows in order.
+    let single = groups.single();
+    let firsts = (single && !index.is_identity(headers.num_rows()))
+        .then(|| UInt32Array::from(index.first_row.clone()));
+    let key_array: ArrayRef = match (single, &firsts) {
+        (true, None) => headers
+            .column_by_name(key_column)
+            .expect("read above")
+            .clone(),
+        _ => Arc::new(arrow_array::StringArray::from_iter_values(
+            (0..units).map(|u| index.key(u)),
+        )),
+    };
+    let mut columns: Vec<ArrayRef> = vec![
+        key_array,
+        Arc::new(arrow_array::Int32Array::from_iter_values(
+            (0..units).map(|u| groups.rows(u).len() as i32),
+        )),
+    ];
+    for feature in features {
+        let column = headers.column_by_name(&feature.name).ok_or_else(|| {
+            format!(
+                "headers have no column {:?} (a feature of this run)",
+                feature.name
+            )
+        })?;
+        let (data_type, array) = match (feature.kind, single) {
+            (FeatureKind::Numeric, true) => {
+                (DataType::Float64, single_numeric(column, firsts.as_ref())?)
+            }
+            (FeatureKind::Numeric, false) => (DataType::Float64, unit_medians(column, &groups)?),
+            (FeatureKind::Categorical, true) if column.data_type() != &DataType::Boolean => {
+                let taken = match &firsts {
+                    Some(firsts) => arrow_select::take::take(column.as_ref(), firsts, None)
+                        .map_err(|e| e.to_string())?,
+                    None => column.clone(),
+                };
+                let text = arrow_cast::cast(&taken, &DataType::Utf8).map_err(|e| e.to_string())?;
+                (DataType::Utf8, text)
+            }
+            (FeatureKind::Categorical, _) => (DataType::Utf8, unit_first(column, &groups)?),
+        };
+        fields.push(Field::new(&feature.name, data_type, true));
+        columns.push(array);
+    }
+    for (field, column) in joined {
+        fields.push(field);
+        columns.push(column);
     }
     let schema: SchemaRef = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(schema, columns).map_err(|e| e.to_string())?;
@@ -231,13 +214,133 @@ fn text_column<'a>(
     })
 }
 
+/// Units keyed by UID in order of first appearance (deterministic: `scan` writes rows in
+/// sorted path order). The hash table holds unit numbers only (4 bytes a slot, the key is
+/// read back from the unit's first row), hashed with aHash: on a million 60-byte UIDs,
+/// SipHash and a map of `&str` keys were the largest cost and ~50 MB of a drift run.
+pub(crate) struct UnitIndex<'a> {
+    keys: &'a arrow_array::StringArray,
+    hasher: ahash::RandomState,
+    table: hashbrown::HashTable<u32>,
+    /// Unit → its first row.
+    first_row: Vec<u32>,
+    /// Row → its unit (`u32::MAX`: no key).
+    unit_of_row: Vec<u32>,
+}
+
+impl<'a> UnitIndex<'a> {
+    fn build(keys: &'a arrow_array::StringArray) -> UnitIndex<'a> {
+        let hasher = ahash::RandomState::with_seeds(0x9e37, 0x79b9, 0x7f4a, 0x7c15);
+        let mut index = UnitIndex {
+            keys,
+            table: hashbrown::HashTable::with_capacity(keys.len()),
+            first_row: Vec::new(),
+            unit_of_row: vec![u32::MAX; keys.len()],
+            hasher,
+        };
+        for i in 0..keys.len() {
+            if keys.is_valid(i) {
+                index.unit_of_row[i] = index.insert(keys.value(i), i as u32);
+            }
+        }
+        index
+    }
+
+    fn insert(&mut self, key: &str, row: u32) -> u32 {
+        let (keys, first_row, hasher) = (self.keys, &mut self.first_row, &self.hasher);
+        let hash = hasher.hash_one(key);
+        let entry = self.table.entry(
+            hash,
+            |&u| keys.value(first_row[u as usize] as usize) == key,
+            |&u| hasher.hash_one(keys.value(first_row[u as usize] as usize)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let unit = first_row.len() as u32;
+                first_row.push(row);
+                e.insert(unit);
+                unit
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        self.table
+            .find(hash, |&u| self.key(u as usize) == key)
+            .copied()
+    }
+
+    fn n_units(&self) -> usize {
+        self.first_row.len()
+    }
+
+    fn key(&self, unit: usize) -> &'a str {
+        self.keys.value(self.first_row[unit] as usize)
+    }
+
+    /// Every row is its own unit, in order.
+    fn is_identity(&self, rows: usize) -> bool {
+        self.first_row.len() == rows
+            && self
+                .first_row
+                .iter()
+                .enumerate()
+                .all(|(i, &r)| r as usize == i)
+    }
+
+    /// Rows grouped by unit with a counting sort that keeps file order inside each unit.
+    fn group_rows(&self, rows: usize) -> UnitRows {
+        let n = self.n_units();
+        let mut starts = vec![0u32; n + 1];
+        for &u in self.unit_of_row.iter().filter(|&&u| u != u32::MAX) {
+            starts[u as usize + 1] += 1;
+        }
+        for u in 0..n {
+            starts[u + 1] += starts[u];
+        }
+        let mut order = vec![0u32; starts[n] as usize];
+        let mut fill = starts.clone();
+        for (i, &u) in self.unit_of_row[..rows]
+            .iter()
+            .enumerate()
+            .filter(|(_, &u)| u != u32::MAX)
+        {
+            order[fill[u as usize] as usize] = i as u32;
+            fill[u as usize] += 1;
+        }
+        UnitRows { starts, order }
+    }
+}
+
+/// Each unit's rows: `order[starts[u]..starts[u + 1]]`.
+struct UnitRows {
+    starts: Vec<u32>,
+    order: Vec<u32>,
+}
+
+impl UnitRows {
+    fn rows(&self, unit: usize) -> &[u32] {
+        &self.order[self.starts[unit] as usize..self.starts[unit + 1] as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn single(&self) -> bool {
+        self.starts.windows(2).all(|w| w[1] - w[0] == 1)
+    }
+}
+
 /// Median of each unit's non-null values (numeric columns of any integer/float type).
-fn unit_medians(column: &ArrayRef, units: &[(&str, &[u32])]) -> Result<ArrayRef, String> {
+fn unit_medians(column: &ArrayRef, units: &UnitRows) -> Result<ArrayRef, String> {
     let values = arrow_cast::cast(column, &DataType::Float64).map_err(|e| e.to_string())?;
     let values = values.as_primitive::<Float64Type>();
     let mut out = Float64Builder::with_capacity(units.len());
     let mut scratch = Vec::new();
-    for (_, rows) in units {
+    for rows in (0..units.len()).map(|u| units.rows(u)) {
         scratch.clear();
         scratch.extend(
             rows.iter()
@@ -251,13 +354,21 @@ fn unit_medians(column: &ArrayRef, units: &[(&str, &[u32])]) -> Result<ArrayRef,
     Ok(Arc::new(out.finish()))
 }
 
-/// One value per single-instance unit, as f64 with non-finite values as null (the same
-/// answer [`unit_medians`] gives for a unit of one).
-fn single_numeric(column: &ArrayRef, firsts: &UInt32Array) -> Result<ArrayRef, String> {
-    let taken =
-        arrow_select::take::take(column.as_ref(), firsts, None).map_err(|e| e.to_string())?;
-    let values = arrow_cast::cast(&taken, &DataType::Float64).map_err(|e| e.to_string())?;
-    let values = values.as_primitive::<Float64Type>();
+/// One value per single-instance unit (the rows `firsts`, or every row in order), as f64
+/// with non-finite values as null (the same answer [`unit_medians`] gives for a unit of
+/// one). A float column without non-finite values is shared, not copied.
+fn single_numeric(column: &ArrayRef, firsts: Option<&UInt32Array>) -> Result<ArrayRef, String> {
+    let taken = match firsts {
+        Some(firsts) => {
+            arrow_select::take::take(column.as_ref(), firsts, None).map_err(|e| e.to_string())?
+        }
+        None => column.clone(),
+    };
+    let cast = arrow_cast::cast(&taken, &DataType::Float64).map_err(|e| e.to_string())?;
+    let values = cast.as_primitive::<Float64Type>();
+    if values.iter().flatten().all(f64::is_finite) {
+        return Ok(cast);
+    }
     Ok(Arc::new(
         values
             .iter()
@@ -267,21 +378,21 @@ fn single_numeric(column: &ArrayRef, firsts: &UInt32Array) -> Result<ArrayRef, S
 }
 
 /// The first instance's value; booleans become `yes`/`no`.
-fn unit_first(column: &ArrayRef, units: &[(&str, &[u32])]) -> Result<ArrayRef, String> {
+fn unit_first(column: &ArrayRef, units: &UnitRows) -> Result<ArrayRef, String> {
     let mut out = StringBuilder::with_capacity(units.len(), units.len() * 8);
     match column.data_type() {
         DataType::Boolean => {
             let b = column.as_boolean();
-            for (_, rows) in units {
-                let r = rows[0] as usize;
+            for u in 0..units.len() {
+                let r = units.rows(u)[0] as usize;
                 out.append_option(b.is_valid(r).then(|| if b.value(r) { "yes" } else { "no" }));
             }
         }
         _ => {
             let text = arrow_cast::cast(column, &DataType::Utf8).map_err(|e| e.to_string())?;
             let text = text.as_string::<i32>();
-            for (_, rows) in units {
-                let r = rows[0] as usize;
+            for u in 0..units.len() {
+                let r = units.rows(u)[0] as usize;
                 out.append_option(text.is_valid(r).then(|| text.value(r)));
             }
         }
@@ -305,10 +416,10 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
 /// For each unit, the row of its latest inference (or null), counting the join outcomes.
 fn pick_inferences(
     inferences: &RecordBatch,
-    index: &HashMap<&str, u32>,
-    n_units: usize,
+    index: &UnitIndex,
     stats: &mut JoinStats,
 ) -> Result<Vec<Option<u32>>, String> {
+    let n_units = index.n_units();
     let keys = text_column(inferences, schema::KEY)?;
     let times = inferences
         .column_by_name(schema::TIMESTAMP)
@@ -321,7 +432,7 @@ fn pick_inferences(
             continue;
         }
         let key = keys.value(i);
-        let Some(&unit) = index.get(key) else {
+        let Some(unit) = index.get(key) else {
             if unmatched.insert(key, ()).is_some() {
                 stats.duplicate_inferences += 1;
             }
@@ -494,7 +605,7 @@ mod join_tests {
             name: "slice_thickness".into(),
             kind: FeatureKind::Numeric,
         }];
-        let (cases, stats) = build_cases(&h, Some(&i), &features, Unit::Series).unwrap();
+        let (cases, stats) = build_cases(&h, Some(i), &features, Unit::Series).unwrap();
         let keys = access::text(&cases, CASE_KEY).unwrap();
         assert_eq!(
             keys,
@@ -534,6 +645,64 @@ mod join_tests {
         assert_eq!(
             access::numeric(&cases, "slice_thickness").unwrap(),
             vec![Some(1.0), None, Some(3.0)]
+        );
+    }
+
+    #[test]
+    fn rows_without_a_key_are_skipped_and_every_row_its_own_unit_is_not_copied() {
+        let h = RecordBatch::try_from_iter(vec![
+            (
+                "series_instance_uid",
+                Arc::new(StringArray::from(vec![Some("b"), None, Some("c")])) as ArrayRef,
+            ),
+            (
+                "slice_thickness",
+                Arc::new(Float64Array::from(vec![1.0, 2.0, f64::INFINITY])) as ArrayRef,
+            ),
+            (
+                "modality",
+                Arc::new(StringArray::from(vec!["CT", "MR", "CT"])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let features = vec![
+            Feature {
+                name: "slice_thickness".into(),
+                kind: FeatureKind::Numeric,
+            },
+            Feature {
+                name: "modality".into(),
+                kind: FeatureKind::Categorical,
+            },
+        ];
+        let (cases, stats) = build_cases(&h, None, &features, Unit::Series).unwrap();
+        assert_eq!(stats.cases, 2);
+        assert_eq!(
+            access::text(&cases, CASE_KEY).unwrap(),
+            vec![Some("b".into()), Some("c".into())]
+        );
+        assert_eq!(
+            access::numeric(&cases, "slice_thickness").unwrap(),
+            vec![Some(1.0), None]
+        );
+        assert_eq!(
+            access::text(&cases, "modality").unwrap(),
+            vec![Some("CT".into()), Some("CT".into())]
+        );
+
+        // Every row its own unit, in order: the columns are the headers' own buffers.
+        let h = h.slice(2, 1);
+        let (cases, _) = build_cases(&h, None, &features, Unit::Series).unwrap();
+        let values = |a: &ArrayRef| a.to_data().buffers()[1].as_ptr();
+        assert_eq!(values(cases.column(0)), values(h.column(0)));
+        assert_eq!(
+            values(cases.column_by_name("modality").unwrap()),
+            values(h.column(2))
+        );
+        assert_eq!(
+            access::numeric(&cases, "slice_thickness").unwrap(),
+            vec![None],
+            "a non-finite value is still null when nothing is copied"
         );
     }
 }

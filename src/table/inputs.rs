@@ -6,8 +6,8 @@ use std::path::Path;
 use arrow_array::RecordBatch;
 use arrow_schema::DataType;
 
-use crate::error::{Error, Result};
 use crate::config::Unit;
+use crate::error::{Error, Result};
 use crate::table::cases::{unit_key, Feature};
 use crate::table::parquet::{read_all, read_columns};
 use crate::table::schema;

@@ -77,10 +77,7 @@ pub fn read_all(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
 /// concatenation copies it again): every column, or only the top-level ones in `wanted`
 /// (names the file lacks are left for the caller to report). Returns the file's full
 /// schema, so callers can still check columns they did not read.
-pub fn read_columns(
-    path: &Path,
-    wanted: Option<&[&str]>,
-) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+pub fn read_columns(path: &Path, wanted: Option<&[&str]>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let file = File::open(path).map_err(|source| Error::ReadInput {
         path: path.to_path_buf(),
         source,

@@ -12,14 +12,14 @@ pub mod numeric;
 use std::collections::HashMap;
 
 use arrow_array::cast::AsArray;
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch};
 use rayon::prelude::*;
 
 use super::actions;
 use super::findings::{decide, Check, Kind, Severity};
 use super::subgroups::{Partition, Resolved, UNPLACED};
 use crate::config::DriftConfig;
-use crate::table::cases::{access, Feature, FeatureKind};
+use crate::table::cases::{Feature, FeatureKind};
 use crate::table::schema;
 use numeric::short;
 
@@ -29,9 +29,8 @@ const MISSING: u32 = u32::MAX;
 /// One feature prepared on both sides.
 enum Prepared {
     Numeric {
-        /// Row index and value of the non-missing rows, ascending by value.
-        baseline: Vec<(u32, f64)>,
-        serving: Vec<(u32, f64)>,
+        baseline: Sorted,
+        serving: Sorted,
     },
     Categorical {
         /// A code into `names` per row, [`MISSING`] for none.
@@ -39,6 +38,45 @@ enum Prepared {
         serving: Vec<u32>,
         names: Vec<String>,
     },
+}
+
+/// A numeric column and the order of its non-missing rows by value. The values stay in
+/// the case table (shared, not copied): 4 bytes a row instead of 16 for (row, value)
+/// pairs, which at a million cases and 13 columns is the difference of ~170 MB.
+struct Sorted {
+    values: arrow_array::Float64Array,
+    /// Rows with a finite value, ascending by value.
+    order: Vec<u32>,
+}
+
+impl Sorted {
+    fn new(batch: &RecordBatch, name: &str) -> Sorted {
+        let values = batch
+            .column_by_name(name)
+            .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Float64).ok())
+            .map(|c| c.as_primitive::<arrow_array::types::Float64Type>().clone())
+            .unwrap_or_else(|| arrow_array::Float64Array::new_null(batch.num_rows()));
+        let mut pairs: Vec<(u32, f64)> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i as u32, v)))
+            .collect();
+        pairs.sort_unstable_by(|x, y| x.1.total_cmp(&y.1));
+        let order = pairs.into_iter().map(|p| p.0).collect();
+        Sorted { values, order }
+    }
+
+    fn missing(&self) -> u64 {
+        (self.values.len() - self.order.len()) as u64
+    }
+
+    /// Every value, ascending.
+    fn sorted(&self) -> Vec<f64> {
+        self.order
+            .iter()
+            .map(|&r| self.values.value(r as usize))
+            .collect()
+    }
 }
 
 struct Column {
@@ -190,23 +228,12 @@ fn prepare(
     let rows = (b.num_rows() as u64, s.num_rows() as u64);
     match kind {
         FeatureKind::Numeric => {
-            let sorted = |batch: &RecordBatch| -> (Vec<(u32, f64)>, u64) {
-                let values = access::numeric(batch, name).unwrap_or_default();
-                let missing = values.iter().filter(|v| v.is_none()).count() as u64;
-                let mut pairs: Vec<(u32, f64)> = values
-                    .into_iter()
-                    .enumerate()
-                    .filter_map(|(i, v)| v.map(|v| (i as u32, v)))
-                    .collect();
-                pairs.sort_unstable_by(|x, y| x.1.total_cmp(&y.1));
-                (pairs, missing)
-            };
-            let ((baseline, mb), (serving, ms)) = (sorted(b), sorted(s));
+            let (baseline, serving) = (Sorted::new(b, name), Sorted::new(s, name));
             Column {
                 name: name.to_string(),
-                prepared: Prepared::Numeric { baseline, serving },
                 rows,
-                missing: (mb, ms),
+                missing: (baseline.missing(), serving.missing()),
+                prepared: Prepared::Numeric { baseline, serving },
                 output,
             }
         }
@@ -218,7 +245,12 @@ fn prepare(
                     .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
             };
             let (tb, ts) = (text(b), text(s));
-            let prepared = code_pair(&text_values(&tb), &text_values(&ts));
+            let strings = |a: &Option<arrow_array::ArrayRef>| {
+                a.as_ref()
+                    .map(|a| a.as_string::<i32>().clone())
+                    .unwrap_or_else(|| arrow_array::StringArray::from(Vec::<Option<&str>>::new()))
+            };
+            let prepared = code_pair(&strings(&tb), &strings(&ts));
             let Prepared::Categorical {
                 baseline, serving, ..
             } = &prepared
@@ -237,26 +269,23 @@ fn prepare(
     }
 }
 
-fn text_values(array: &Option<arrow_array::ArrayRef>) -> Vec<Option<&str>> {
-    array
-        .as_ref()
-        .map_or_else(Vec::new, |a| a.as_string::<i32>().iter().collect())
-}
-
 /// Codes categories in order of first appearance, baseline first.
-fn code_pair<'a>(b: &[Option<&'a str>], s: &[Option<&'a str>]) -> Prepared {
-    let mut index: HashMap<&'a str, u32> = HashMap::new();
+fn code_pair(b: &arrow_array::StringArray, s: &arrow_array::StringArray) -> Prepared {
+    let mut index: HashMap<&str, u32, ahash::RandomState> =
+        HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
     let mut names: Vec<String> = Vec::new();
-    let mut code = |v: &Option<&'a str>| -> u32 {
-        v.map_or(MISSING, |v| {
-            *index.entry(v).or_insert_with(|| {
-                names.push(v.to_string());
-                (names.len() - 1) as u32
-            })
-        })
-    };
-    let baseline = b.iter().map(&mut code).collect();
-    let serving = s.iter().map(&mut code).collect();
+    let mut coded = [Vec::with_capacity(b.len()), Vec::with_capacity(s.len())];
+    for (side, strings) in [b, s].into_iter().enumerate() {
+        for v in strings {
+            coded[side].push(v.map_or(MISSING, |v| {
+                *index.entry(v).or_insert_with(|| {
+                    names.push(v.to_string());
+                    (names.len() - 1) as u32
+                })
+            }));
+        }
+    }
+    let [baseline, serving] = coded;
     Prepared::Categorical {
         baseline,
         serving,
@@ -293,11 +322,10 @@ fn overall_checks(column: &Column, config: &DriftConfig) -> Vec<Check> {
     let mut out = Vec::new();
     match &column.prepared {
         Prepared::Numeric { baseline, serving } => {
-            let values = |pairs: &[(u32, f64)]| -> Vec<f64> { pairs.iter().map(|p| p.1).collect() };
             out.push(numeric_check(
                 column,
-                &values(baseline),
-                &values(serving),
+                &baseline.sorted(),
+                &serving.sorted(),
                 None,
                 config,
             ));
@@ -348,12 +376,12 @@ fn split_checks(
     let label = |k: usize| Some(members[k].label.to_string());
     let checks: Vec<Vec<Check>> = match &column.prepared {
         Prepared::Numeric { baseline, serving } => {
-            // Filtering the sorted pairs keeps each subgroup's values sorted.
-            let pick = |pairs: &[(u32, f64)], codes: &[u32]| -> Vec<Vec<f64>> {
+            // Filtering the sorted order keeps each subgroup's values sorted.
+            let pick = |side: &Sorted, codes: &[u32]| -> Vec<Vec<f64>> {
                 let mut out = vec![Vec::new(); members.len()];
-                for &(row, v) in pairs {
+                for &row in &side.order {
                     if let Some(k) = member_of(codes, row as usize) {
-                        out[k].push(v);
+                        out[k].push(side.values.value(row as usize));
                     }
                 }
                 out

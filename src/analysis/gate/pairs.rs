@@ -147,8 +147,8 @@ pub fn pair(
     let (table, join, cand_rows) = match headers {
         None => (ref_rows, None, cand_rows),
         Some((headers, features, unit)) => {
-            let (cases, join) =
-                build_cases(headers, Some(&ref_rows), features, unit).map_err(PairError::Table)?;
+            let (cases, join) = build_cases(headers, Some(ref_rows.clone()), features, unit)
+                .map_err(PairError::Table)?;
             // Header units without a paired inference have a null score: drop them.
             let scores = cases
                 .column_by_name(schema::SCORE)
