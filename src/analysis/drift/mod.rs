@@ -198,23 +198,17 @@ struct Member<'a> {
 
 /// For a `where` subgroup's in/out partition, the summary speaks of the share inside.
 fn inside_share(column: &Column) -> Option<String> {
-    let Prepared::Categorical {
-        baseline,
-        serving,
-        names,
-    } = &column.prepared
-    else {
+    let Prepared::Categorical { names, .. } = &column.prepared else {
         return None;
     };
-    let inside = names.iter().position(|n| n == "in")? as u32;
-    let share = |codes: &[u32]| {
-        100.0 * codes.iter().filter(|&&c| c == inside).count() as f64 / codes.len().max(1) as f64
-    };
+    let inside = names.iter().position(|n| n == "in")?;
+    let (cb, cs) = overall_counts(column);
+    let share = |counts: &[f64], rows: u64| 100.0 * counts[inside] / rows.max(1) as f64;
     Some(format!(
         "share of cases in {}: {:.1}% → {:.1}%",
         column.name,
-        share(baseline),
-        share(serving)
+        share(&cb, column.rows.0),
+        share(&cs, column.rows.1)
     ))
 }
 
