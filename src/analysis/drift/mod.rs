@@ -140,9 +140,15 @@ pub fn run(
             ));
         }
     }
-    let mut tasks: Vec<(usize, Option<usize>)> = (0..columns.len()).map(|c| (c, None)).collect();
+    // Features that carry the same information on both sides give identical tests: test
+    // the first once and name the others, so BH does not count one chance event k times.
+    let twin_of = twins(&columns);
+    let tested: Vec<usize> = (0..columns.len())
+        .filter(|&c| twin_of[c].is_none())
+        .collect();
+    let mut tasks: Vec<(usize, Option<usize>)> = tested.iter().map(|&c| (c, None)).collect();
     for (p, _) in members.iter().enumerate().filter(|(_, m)| !m.is_empty()) {
-        tasks.extend((0..columns.len()).map(|c| (c, Some(p))));
+        tasks.extend(tested.iter().map(|&c| (c, Some(p))));
     }
     let mut slotted: Vec<(Slot, Vec<Check>)> = tasks
         .par_iter()
@@ -158,7 +164,22 @@ pub fn run(
         })
         .collect();
     slotted.sort_by_key(|(slot, _)| *slot);
-    let mut ordered: Vec<Check> = slotted.into_iter().flat_map(|(_, c)| c).collect();
+    let same_as = |c: usize| -> Vec<&str> {
+        (0..columns.len())
+            .filter(|&t| twin_of[t] == Some(c))
+            .map(|t| columns[t].name.as_str())
+            .collect()
+    };
+    let mut ordered: Vec<Check> = Vec::new();
+    for ((_, c), mut batch) in slotted {
+        let same = same_as(c);
+        if !same.is_empty() {
+            for check in &mut batch {
+                check.summary = format!("{} (same values as {})", check.summary, same.join(", "));
+            }
+        }
+        ordered.append(&mut batch);
+    }
     ordered.append(&mut checks);
     let mut checks = ordered;
     for partition in &subgroups.partitions {
@@ -186,6 +207,84 @@ pub fn run(
     drop(columns);
     decide(&mut checks, config.fdr);
     checks
+}
+
+/// For each column, the earlier column it duplicates, if any: the same values row by row
+/// on both sides (numeric), or categories in one-to-one correspondence on both sides
+/// (categorical; every test here is blind to the names of categories). Slice thickness
+/// and spacing, or a scanner model and its station name, are often such twins.
+fn twins(columns: &[Column]) -> Vec<Option<usize>> {
+    let mut out: Vec<Option<usize>> = vec![None; columns.len()];
+    for j in 0..columns.len() {
+        if columns[j].output {
+            continue;
+        }
+        out[j] = (0..j).find(|&i| {
+            out[i].is_none() && !columns[i].output && same_information(&columns[i], &columns[j])
+        });
+    }
+    out
+}
+
+fn same_information(a: &Column, b: &Column) -> bool {
+    match (&a.prepared, &b.prepared) {
+        (
+            Prepared::Numeric {
+                baseline: ab,
+                serving: as_,
+            },
+            Prepared::Numeric {
+                baseline: bb,
+                serving: bs,
+            },
+        ) => same_values(ab, bb) && same_values(as_, bs),
+        (
+            Prepared::Categorical {
+                baseline: ab,
+                serving: as_,
+                names: an,
+            },
+            Prepared::Categorical {
+                baseline: bb,
+                serving: bs,
+                names: bn,
+            },
+        ) => one_to_one(&[(ab, bb), (as_, bs)], an.len(), bn.len()),
+        _ => false,
+    }
+}
+
+fn same_values(a: &Sorted, b: &Sorted) -> bool {
+    let value = |s: &Sorted, r: usize| {
+        Some(s.values.value(r)).filter(|v| s.values.is_valid(r) && v.is_finite())
+    };
+    a.order.len() == b.order.len()
+        && a.values.len() == b.values.len()
+        && (0..a.values.len()).all(|r| value(a, r) == value(b, r))
+}
+
+/// Whether code columns pair up as a bijection (missing only with missing).
+fn one_to_one(sides: &[(&Vec<u32>, &Vec<u32>)], ka: usize, kb: usize) -> bool {
+    let (mut forward, mut backward) = (vec![MISSING; ka], vec![MISSING; kb]);
+    for (a, b) in sides {
+        if a.len() != b.len() {
+            return false;
+        }
+        for (&x, &y) in a.iter().zip(b.iter()) {
+            match (x == MISSING, y == MISSING) {
+                (true, true) => continue,
+                (false, false) => {}
+                _ => return false,
+            }
+            let (f, g) = (&mut forward[x as usize], &mut backward[y as usize]);
+            if *f == MISSING && *g == MISSING {
+                (*f, *g) = (y, x);
+            } else if *f != y || *g != x {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// A subgroup to compare: its place in the report, its code in its partition, its name.
@@ -634,4 +733,90 @@ fn insufficient_subgroup(label: &str, nb: u64, ns: u64, min_n: usize) -> Check {
         format!("{nb} baseline and {ns} serving cases; {min_n} needed on each side to compare");
     check.action = actions::insufficient(label);
     check
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, StringArray};
+
+    use super::*;
+
+    fn table(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    fn numbers(v: &[f64]) -> ArrayRef {
+        Arc::new(Float64Array::from(v.to_vec()))
+    }
+
+    fn words(v: &[Option<&str>]) -> ArrayRef {
+        Arc::new(StringArray::from(v.to_vec()))
+    }
+
+    fn features(names: &[(&str, FeatureKind)]) -> Vec<Feature> {
+        names
+            .iter()
+            .map(|(name, kind)| Feature {
+                name: name.to_string(),
+                kind: *kind,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn twins_are_tested_once_under_the_first_and_named_in_its_summary() {
+        use FeatureKind::*;
+        let n = 60;
+        let thick: Vec<f64> = (0..n).map(|i| (i % 5) as f64).collect();
+        let thicker: Vec<f64> = (0..n).map(|i| (i % 5 + 2) as f64).collect();
+        let model: Vec<Option<&str>> = (0..n).map(|i| Some(["A", "B"][i % 2])).collect();
+        let station: Vec<Option<&str>> = (0..n).map(|i| Some(["sa", "sb"][i % 2])).collect();
+        let baseline = table(vec![
+            ("thickness", numbers(&thick)),
+            ("spacing", numbers(&thick)),
+            ("model", words(&model)),
+            ("station", words(&station)),
+            ("station_b", words(&station)),
+        ]);
+        // Serving: spacing parts ways with thickness (so both are tested); the stations
+        // still follow the models one to one, but station_b gets a second name for B.
+        let mut station_b = station.clone();
+        station_b[1] = Some("sb2");
+        let serving = table(vec![
+            ("thickness", numbers(&thicker)),
+            ("spacing", numbers(&thick)),
+            ("model", words(&model)),
+            ("station", words(&station)),
+            ("station_b", words(&station_b)),
+        ]);
+        let names = [
+            ("thickness", Numeric),
+            ("spacing", Numeric),
+            ("model", Categorical),
+            ("station", Categorical),
+            ("station_b", Categorical),
+        ];
+        let none = Resolved {
+            groups: Vec::new(),
+            partitions: Vec::new(),
+        };
+        let checks = run(
+            &baseline,
+            &serving,
+            &features(&names),
+            &none,
+            &DriftConfig::default(),
+        );
+        let subjects: Vec<&str> = checks.iter().map(|c| c.subject.as_str()).collect();
+        assert_eq!(subjects, ["thickness", "spacing", "model", "station_b"]);
+        let model = checks.iter().find(|c| c.subject == "model").unwrap();
+        assert!(
+            model.summary.ends_with("(same values as station)"),
+            "{}",
+            model.summary
+        );
+        assert!(!checks[0].summary.contains("same values"));
+    }
 }
