@@ -262,9 +262,21 @@ fn describe(
                     .filter(|(_, &c)| c > 0)
                     .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
                     .map(|(i, _)| scale.categories[i].clone());
-                let value = mode.unwrap_or_else(|| "(missing)".to_string());
+                let value = mode.clone().unwrap_or_else(|| "(missing)".to_string());
                 description.push((scale.name.clone(), value.clone()));
-                categories.push((scale.name.as_str(), value));
+                // The label names a category when it is most of the cluster's cases, gives
+                // its share when it is a large minority (a mixed cluster), and leaves it out
+                // below a quarter, where it would describe few of the cases.
+                let top = counts.iter().copied().max().unwrap_or(0);
+                let share = top as f64 / rows.len().max(1) as f64;
+                match mode {
+                    Some(mode) if share >= 0.5 => categories.push((scale.name.as_str(), mode)),
+                    Some(mode) if share >= 0.25 => categories.push((
+                        scale.name.as_str(),
+                        format!("{mode} ({:.0}%)", 100.0 * share),
+                    )),
+                    _ => {}
+                }
             }
             let mut numbers = Vec::new();
             for (f, scale) in scaler.numeric.iter().enumerate() {
@@ -279,7 +291,13 @@ fn describe(
                 } else {
                     with_unit(&scale.name, median)
                 };
-                let distinctness = ((median - scale.mean) / scale.sd).abs();
+                // A value most of the cluster lacks (kVp in a cluster that is mostly MR)
+                // would misdescribe it: such a feature never makes the label.
+                let distinctness = if 2 * values.len() >= rows.len() {
+                    ((median - scale.mean) / scale.sd).abs()
+                } else {
+                    f64::NAN
+                };
                 description.push((scale.name.clone(), text.clone()));
                 numbers.push((distinctness, text));
             }
@@ -289,7 +307,8 @@ fn describe(
 }
 
 /// Categories (manufacturer and model read as one name), then the two numeric values whose
-/// medians lie farthest, in SDs, from the baseline mean; in the order the features were given.
+/// medians lie farthest, in SDs, from the baseline mean (among those most of the cluster
+/// has); in the order the features were given.
 fn label(categories: &[(&str, String)], numbers: Vec<(f64, String)>) -> String {
     let mut parts: Vec<String> = Vec::new();
     for (name, value) in categories {

@@ -199,3 +199,49 @@ fn quantiles_follow_numpy_linear_interpolation() {
     assert_eq!(quantile_linear(&[5.0], 0.95), 5.0);
     assert_eq!(quantile_linear(&[], 0.95), 0.0);
 }
+
+#[test]
+fn a_mixed_cluster_is_labelled_with_shares_and_without_values_most_of_it_lacks() {
+    // One cluster is thin-slice CT; the other thick slices, 60% MR (no kVp) and 40% CT.
+    let n = 400;
+    let mut modality = Vec::new();
+    let mut slice = Vec::new();
+    let mut kvp = Vec::new();
+    let mut kernel = Vec::new();
+    for i in 0..n {
+        let thick = i % 2 == 1;
+        let mr = thick && (i / 2) % 5 < 3;
+        modality.push(if mr { "MR" } else { "CT" });
+        slice.push(if thick { 5.0 } else { 1.0 } + 0.01 * (i % 7) as f64);
+        kvp.push((!mr).then_some(120.0 + (i % 3) as f64));
+        let j = (i / 2) % 10;
+        kernel.push(match (thick, j) {
+            (false, _) => "T",
+            (true, 0..=3) => "A",
+            (true, 4..=6) => "B",
+            _ => "C",
+        });
+    }
+    let table = batch(vec![
+        ("modality", strings(modality)),
+        ("slice_thickness", floats(slice)),
+        ("kvp", optional_floats(kvp)),
+        ("convolution_kernel", strings(kernel)),
+    ]);
+    let mut p = ClusterParams::new(
+        ["slice_thickness", "kvp"],
+        ["modality", "convolution_kernel"],
+    );
+    p.k = KChoice::Fixed(2);
+    p.seed = 7;
+    let model = fit(&table, &p).unwrap();
+    let mut labels: Vec<&str> = model.clusters.iter().map(|c| c.label.as_str()).collect();
+    labels.sort_unstable();
+    assert!(labels[0].starts_with("CT, T, "), "{labels:?}");
+    assert!(labels[0].contains(" kVp"), "{labels:?}");
+    assert!(labels[1].starts_with("MR, A (40%), 5"), "{labels:?}");
+    assert!(
+        !labels[1].contains("kVp"),
+        "most of the cluster has no kVp: {labels:?}"
+    );
+}
