@@ -150,6 +150,6 @@ pub fn method(d: &DriftConfig) -> Vec<String> {
             "Subgroups and features with fewer than {} cases on either side are reported as insufficient, never as a pass.",
             d.min_n
         ),
-        "Features with the same values as an earlier feature on both sides (or categories in one-to-one correspondence) are tested once, under the earlier one, whose summary names them: identical tests would otherwise count one chance event twice in the correction.".to_string(),
+        "Features with the same values as an earlier feature on both sides (or categories in one-to-one correspondence) are tested once, under the earlier one, whose summary names them: identical tests would otherwise count one chance event twice in the correction. Likewise the mix of a subgroup split by a categorical feature is that feature's own check.".to_string(),
     ]
 }

@@ -25,6 +25,8 @@ use numeric::short;
 
 /// A missing value in a coded categorical column.
 const MISSING: u32 = u32::MAX;
+// Partition codes and feature codes are compared directly (`one_to_one`).
+const _: () = assert!(MISSING == UNPLACED);
 
 /// One feature prepared on both sides.
 enum Prepared {
@@ -183,6 +185,30 @@ pub fn run(
     ordered.append(&mut checks);
     let mut checks = ordered;
     for partition in &subgroups.partitions {
+        // A split by a categorical feature is that feature's own distribution: its mix is
+        // the same chi-square as the feature's overall check, already in the run.
+        let own_feature = tested.iter().any(|&c| {
+            let Prepared::Categorical {
+                baseline,
+                serving,
+                names,
+            } = &columns[c].prepared
+            else {
+                return false;
+            };
+            !columns[c].output
+                && one_to_one(
+                    &[
+                        (&partition.baseline, baseline),
+                        (&partition.serving, serving),
+                    ],
+                    partition.names.len(),
+                    names.len(),
+                )
+        });
+        if own_feature {
+            continue;
+        }
         let column = Column {
             name: partition.subject.clone(),
             prepared: first_seen(partition),
@@ -818,5 +844,31 @@ mod tests {
             model.summary
         );
         assert!(!checks[0].summary.contains("same values"));
+    }
+
+    #[test]
+    fn the_mix_of_a_split_by_a_categorical_feature_is_not_tested_twice() {
+        use FeatureKind::*;
+        let n = 80;
+        let model: Vec<Option<&str>> = (0..n).map(|i| Some(["A", "B"][i % 2])).collect();
+        let age: Vec<f64> = (0..n).map(|i| 20.0 + i as f64).collect();
+        let side = || table(vec![("model", words(&model)), ("years", numbers(&age))]);
+        let (baseline, serving) = (side(), side());
+        let defs: Vec<crate::config::Subgroup> =
+            serde_norway::from_str("[{by: model}, {by: years, bins: [50]}]").unwrap();
+        let groups = crate::analysis::subgroups::resolve(&defs, &baseline, &serving).unwrap();
+        let checks = run(
+            &baseline,
+            &serving,
+            &features(&[("model", Categorical), ("years", Numeric)]),
+            &groups,
+            &DriftConfig::default(),
+        );
+        let mixes: Vec<&str> = checks
+            .iter()
+            .filter(|c| c.kind == Kind::Composition)
+            .map(|c| c.subject.as_str())
+            .collect();
+        assert_eq!(mixes, ["mix: years", "mix: model × years"]);
     }
 }
