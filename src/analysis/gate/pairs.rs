@@ -147,8 +147,8 @@ pub fn pair(
     let (table, join, cand_rows) = match headers {
         None => (ref_rows, None, cand_rows),
         Some((headers, features, unit)) => {
-            let (cases, join) = build_cases(headers, Some(ref_rows.clone()), features, unit)
-                .map_err(PairError::Table)?;
+            let (cases, join) =
+                build_cases(headers, Some(ref_rows), features, unit).map_err(PairError::Table)?;
             // Header units without a paired inference have a null score: drop them.
             let scores = cases
                 .column_by_name(schema::SCORE)
@@ -162,11 +162,8 @@ pub fn pair(
                 .map_err(|e| PairError::Table(e.to_string()))?;
             stats.without_headers = keys.len() as u64 - cases.num_rows() as u64;
             // Both are sorted by key: align the candidate rows with the remaining cases.
-            let position: HashMap<&str, u32> = keys
-                .iter()
-                .enumerate()
-                .map(|(i, k)| (k.0, i as u32))
-                .collect();
+            let mut position: KeyMap = key_map(keys.len());
+            position.extend(keys.iter().enumerate().map(|(i, k)| (k.0, i as u32)));
             let case_keys = text(&cases, crate::table::cases::CASE_KEY)?;
             let rows: Vec<u32> = (0..case_keys.len())
                 .map(|i| position[case_keys.value(i)])
@@ -189,21 +186,30 @@ pub fn pair(
 }
 
 /// For each key, the row of its latest inference; and how many rows were superseded.
-fn latest(batch: &RecordBatch) -> Result<(HashMap<&str, u32>, u64), PairError> {
+/// Key → row, hashed with aHash (fixed seeds): SipHash over a million 60-byte UIDs was the
+/// largest cost of pairing.
+type KeyMap<'a> = HashMap<&'a str, u32, ahash::RandomState>;
+
+fn key_map<'a>(capacity: usize) -> KeyMap<'a> {
+    HashMap::with_capacity_and_hasher(capacity, ahash::RandomState::with_seeds(3, 1, 4, 1))
+}
+
+fn latest(batch: &RecordBatch) -> Result<(KeyMap<'_>, u64), PairError> {
     let keys = text(batch, schema::KEY)?;
     let times = batch
         .column_by_name(schema::TIMESTAMP)
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
         .ok_or_else(|| PairError::Table("no timestamp column of type timestamp[us]".into()))?;
-    let mut latest: HashMap<&str, u32> = HashMap::with_capacity(batch.num_rows());
+    let mut latest = key_map(batch.num_rows());
     let mut duplicates = 0;
     for i in (0..batch.num_rows()).filter(|&i| keys.is_valid(i)) {
-        match latest.get_mut(keys.value(i)) {
-            None => {
-                latest.insert(keys.value(i), i as u32);
+        match latest.entry(keys.value(i)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i as u32);
             }
-            Some(best) => {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
                 duplicates += 1;
+                let best = e.get_mut();
                 if times.value(i) >= times.value(*best as usize) {
                     *best = i as u32;
                 }
