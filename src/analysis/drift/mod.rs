@@ -253,6 +253,11 @@ fn twins(columns: &[Column]) -> Vec<Option<usize>> {
 }
 
 fn same_information(a: &Column, b: &Column) -> bool {
+    // Two columns with no values at all are not "the same values": each keeps its checks.
+    let empty = |c: &Column| c.missing == c.rows;
+    if empty(a) || empty(b) {
+        return false;
+    }
     match (&a.prepared, &b.prepared) {
         (
             Prepared::Numeric {
@@ -805,6 +810,8 @@ mod tests {
             ("model", words(&model)),
             ("station", words(&station)),
             ("station_b", words(&station)),
+            ("tr", numbers(&[f64::NAN; 60])),
+            ("te", numbers(&[f64::NAN; 60])),
         ]);
         // Serving: spacing parts ways with thickness (so both are tested); the stations
         // still follow the models one to one, but station_b gets a second name for B.
@@ -816,6 +823,8 @@ mod tests {
             ("model", words(&model)),
             ("station", words(&station)),
             ("station_b", words(&station_b)),
+            ("tr", numbers(&[f64::NAN; 60])),
+            ("te", numbers(&[f64::NAN; 60])),
         ]);
         let names = [
             ("thickness", Numeric),
@@ -823,6 +832,8 @@ mod tests {
             ("model", Categorical),
             ("station", Categorical),
             ("station_b", Categorical),
+            ("tr", Numeric),
+            ("te", Numeric),
         ];
         let none = Resolved {
             groups: Vec::new(),
@@ -836,7 +847,21 @@ mod tests {
             &DriftConfig::default(),
         );
         let subjects: Vec<&str> = checks.iter().map(|c| c.subject.as_str()).collect();
-        assert_eq!(subjects, ["thickness", "spacing", "model", "station_b"]);
+        // Columns with no values at all are not twins: each keeps its own (insufficient and
+        // missingness) checks.
+        assert_eq!(
+            subjects,
+            [
+                "thickness",
+                "spacing",
+                "model",
+                "station_b",
+                "tr",
+                "tr",
+                "te",
+                "te"
+            ]
+        );
         let model = checks.iter().find(|c| c.subject == "model").unwrap();
         assert!(
             model.summary.ends_with("(same values as station)"),
