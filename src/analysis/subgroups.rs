@@ -149,40 +149,44 @@ pub fn resolve(
 /// The cross product of several splits (sex × age band): a case is placed when every split
 /// places it; only combinations that occur get a code, in order of first appearance.
 fn cross(parts: &[&Partition]) -> Partition {
+    let mut product = pair(parts[0], parts[1]);
+    for part in &parts[2..] {
+        product = pair(&product, part);
+    }
+    product
+}
+
+/// The cross product of two partitions. Codes are compacted at each step, so the key
+/// `a · (|b| + 1) + b` always fits in 64 bits however many splits there are.
+fn pair(a: &Partition, b: &Partition) -> Partition {
     let mut index: HashMap<u64, u32> = HashMap::new();
     let mut names = Vec::new();
-    let mut code = |r: usize, side: fn(&Partition) -> &[u32]| -> u32 {
-        let mut key = 0u64;
-        for part in parts {
-            let c = side(part)[r];
-            if c == UNPLACED {
-                return UNPLACED;
-            }
-            key = key * (part.names.len() as u64 + 1) + u64::from(c);
+    let radix = b.names.len() as u64 + 1;
+    let mut code = |x: u32, y: u32| -> u32 {
+        if x == UNPLACED || y == UNPLACED {
+            return UNPLACED;
         }
-        *index.entry(key).or_insert_with(|| {
-            names.push(
-                parts
-                    .iter()
-                    .map(|part| part.names[side(part)[r] as usize].as_str())
-                    .collect::<Vec<_>>()
-                    .join(" × "),
-            );
-            (names.len() - 1) as u32
-        })
+        *index
+            .entry(u64::from(x) * radix + u64::from(y))
+            .or_insert_with(|| {
+                names.push(format!("{} × {}", a.names[x as usize], b.names[y as usize]));
+                (names.len() - 1) as u32
+            })
     };
-    let baseline = (0..parts[0].baseline.len())
-        .map(|r| code(r, |p| &p.baseline))
+    let baseline = a
+        .baseline
+        .iter()
+        .zip(&b.baseline)
+        .map(|(&x, &y)| code(x, y))
         .collect();
-    let serving = (0..parts[0].serving.len())
-        .map(|r| code(r, |p| &p.serving))
+    let serving = a
+        .serving
+        .iter()
+        .zip(&b.serving)
+        .map(|(&x, &y)| code(x, y))
         .collect();
     Partition {
-        subject: parts
-            .iter()
-            .map(|p| p.subject.as_str())
-            .collect::<Vec<_>>()
-            .join(" × "),
+        subject: format!("{} × {}", a.subject, b.subject),
         names,
         baseline,
         serving,

@@ -75,10 +75,6 @@ pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
     let snapshot = snapshot::load(&args.baseline)?;
     let (mut serving, join, _) =
         super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
-    // Drift compares distributions; the UIDs (a fifth of the table's memory) are not used.
-    if let Ok(key) = serving.schema().index_of(CASE_KEY) {
-        serving.remove_column(key);
-    }
     let manifest = &snapshot.manifest;
     let baseline = &snapshot.cases;
     let defs = ctx.config.subgroups();
@@ -86,6 +82,11 @@ pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
         path: "subgroups".into(),
         message: e,
     })?;
+    // Past the subgroups (a condition may name the key), drift compares distributions: the
+    // UIDs, a fifth of the table's memory, are not used.
+    if let Ok(key) = serving.schema().index_of(CASE_KEY) {
+        serving.remove_column(key);
+    }
     let checks = drift::run(
         baseline,
         &serving,

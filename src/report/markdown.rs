@@ -57,30 +57,27 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
             report.counts.checks
         )?;
     }
-    // Overall findings in full; a subject already found overall gets one line listing the
-    // subgroups it also moved in; findings only inside a subgroup are shown in full (they
-    // are the ones an overall view would miss). Every finding is in "Details".
-    let overall: Vec<&Check> = report
-        .findings
-        .iter()
-        .filter(|c| c.subgroup.is_none())
-        .collect();
-    for check in &overall {
-        writeln!(out, "- {}", sentence(check))?;
-    }
-    let mut also: Vec<(&str, Vec<&str>)> = Vec::new();
-    for check in report.findings.iter().filter(|c| c.subgroup.is_some()) {
-        let group = check.subgroup.as_deref().unwrap_or_default();
-        if overall
+    // Findings in the report's order (most severe first), in full — except a subgroup
+    // finding no more severe than the same check over all cases, which is folded into one
+    // line per subject listing the subgroups it also moved in. Every finding is in "Details".
+    let overall = |c: &Check| {
+        report
+            .findings
             .iter()
-            .any(|o| o.subject == check.subject && o.kind == check.kind)
-        {
-            match also.iter_mut().find(|(s, _)| *s == check.subject) {
-                Some((_, groups)) => groups.push(group),
-                None => also.push((&check.subject, vec![group])),
+            .find(|o| o.subgroup.is_none() && o.subject == c.subject && o.kind == c.kind)
+            .map(|o| o.severity)
+    };
+    let mut also: Vec<(&str, Vec<&str>)> = Vec::new();
+    for check in &report.findings {
+        let group = check.subgroup.as_deref();
+        match (group, overall(check)) {
+            (Some(group), Some(severity)) if check.severity <= severity => {
+                match also.iter_mut().find(|(s, _)| *s == check.subject) {
+                    Some((_, groups)) => groups.push(group),
+                    None => also.push((&check.subject, vec![group])),
+                }
             }
-        } else {
-            writeln!(out, "- {}", sentence(check))?;
+            _ => writeln!(out, "- {}", sentence(check))?,
         }
     }
     for (subject, groups) in also {
@@ -240,4 +237,76 @@ pub fn sentence(c: &Check) -> String {
             format!("= {q:.3}")
         })
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{BaselineIdentity, Window};
+    use crate::table::cases::JoinStats;
+
+    fn finding(subject: &str, subgroup: Option<&str>, severity: Severity) -> Check {
+        Check {
+            subgroup: subgroup.map(str::to_string),
+            severity,
+            summary: format!("{subject} moved"),
+            ..Check::new(Kind::FeatureDrift, subject, "ks")
+        }
+    }
+
+    fn what_changed(checks: Vec<Check>) -> String {
+        let report = Report::new(
+            "drift",
+            checks,
+            Window {
+                cases: 100,
+                instances: 100,
+                first_inference: None,
+                last_inference: None,
+            },
+            BaselineIdentity {
+                created: "2026-01-01T00:00:00Z".into(),
+                manifest_sha256: "0".repeat(64),
+                model: None,
+                cases: 100,
+                files: Vec::new(),
+            },
+            JoinStats::default(),
+            Vec::new(),
+        );
+        let mut out = Vec::new();
+        write(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let start = text.find("## What changed").unwrap();
+        let end = text.find("## Who is affected").unwrap();
+        text[start..end].to_string()
+    }
+
+    #[test]
+    fn subgroup_findings_fold_under_the_overall_one_unless_they_are_more_severe() {
+        let text = what_changed(vec![
+            finding("kvp", None, Severity::Warn),
+            finding("kvp", Some("sex = F"), Severity::Warn),
+            finding("kvp", Some("sex = M"), Severity::Alert),
+            finding("age", Some("sex = F"), Severity::Warn),
+        ]);
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(
+            lines[0].starts_with("- **ALERT: kvp changed** (sex = M)"),
+            "{text}"
+        );
+        assert!(
+            lines[1].starts_with("- **WARN: kvp changed** (all cases)"),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with("- **WARN: age changed** (sex = F)"),
+            "{text}"
+        );
+        assert_eq!(
+            lines[3],
+            "- kvp also changed within 1 subgroup(s): sex = F."
+        );
+    }
 }

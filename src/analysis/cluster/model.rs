@@ -335,6 +335,10 @@ fn label(categories: &[(&str, String)], numbers: Vec<(f64, String)>) -> String {
     let mut keep: Vec<usize> = ranked.iter().take(2).map(|&(i, _)| i).collect();
     keep.sort_unstable();
     parts.extend(keep.into_iter().map(|i| numbers[i].1.clone()));
+    if parts.is_empty() {
+        // No category is a quarter of the cluster and no value most of it has.
+        return "mixed acquisitions".to_string();
+    }
     parts.join(", ")
 }
 

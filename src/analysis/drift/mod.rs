@@ -177,7 +177,11 @@ pub fn run(
         let same = same_as(c);
         if !same.is_empty() {
             for check in &mut batch {
-                check.summary = format!("{} (same values as {})", check.summary, same.join(", "));
+                check.summary = format!(
+                    "{} (same information as {})",
+                    check.summary,
+                    same.join(", ")
+                );
             }
         }
         ordered.append(&mut batch);
@@ -186,26 +190,31 @@ pub fn run(
     let mut checks = ordered;
     for partition in &subgroups.partitions {
         // A split by a categorical feature is that feature's own distribution: its mix is
-        // the same chi-square as the feature's overall check, already in the run.
-        let own_feature = tested.iter().any(|&c| {
-            let Prepared::Categorical {
-                baseline,
-                serving,
-                names,
-            } = &columns[c].prepared
-            else {
-                return false;
-            };
-            !columns[c].output
-                && one_to_one(
-                    &[
-                        (&partition.baseline, baseline),
-                        (&partition.serving, serving),
-                    ],
-                    partition.names.len(),
-                    names.len(),
-                )
-        });
+        // the same chi-square as the feature's overall check, already in the run. (Matched
+        // by name as well as by codes: another feature that happens to correspond keeps
+        // the mix, with its own wording and action.)
+        let placed = |codes: &[u32]| codes.iter().any(|&c| c != UNPLACED);
+        let own_feature = (placed(&partition.baseline) || placed(&partition.serving))
+            && tested.iter().any(|&c| {
+                let Prepared::Categorical {
+                    baseline,
+                    serving,
+                    names,
+                } = &columns[c].prepared
+                else {
+                    return false;
+                };
+                !columns[c].output
+                    && columns[c].name == partition.subject
+                    && one_to_one(
+                        &[
+                            (&partition.baseline, baseline),
+                            (&partition.serving, serving),
+                        ],
+                        partition.names.len(),
+                        names.len(),
+                    )
+            });
         if own_feature {
             continue;
         }
@@ -864,11 +873,11 @@ mod tests {
         );
         let model = checks.iter().find(|c| c.subject == "model").unwrap();
         assert!(
-            model.summary.ends_with("(same values as station)"),
+            model.summary.ends_with("(same information as station)"),
             "{}",
             model.summary
         );
-        assert!(!checks[0].summary.contains("same values"));
+        assert!(!checks[0].summary.contains("same information"));
     }
 
     #[test]
@@ -895,5 +904,26 @@ mod tests {
             .map(|c| c.subject.as_str())
             .collect();
         assert_eq!(mixes, ["mix: years", "mix: model × years"]);
+    }
+
+    #[test]
+    fn a_split_by_an_empty_column_keeps_its_mix_check() {
+        let site: Vec<Option<&str>> = vec![None; 40];
+        let side = || table(vec![("site", words(&site))]);
+        let (baseline, serving) = (side(), side());
+        let defs: Vec<crate::config::Subgroup> = serde_norway::from_str("[{by: site}]").unwrap();
+        let groups = crate::analysis::subgroups::resolve(&defs, &baseline, &serving).unwrap();
+        let checks = run(
+            &baseline,
+            &serving,
+            &features(&[("site", FeatureKind::Categorical)]),
+            &groups,
+            &DriftConfig::default(),
+        );
+        let mix = checks
+            .iter()
+            .find(|c| c.kind == Kind::Composition)
+            .expect("the mix is reported (as insufficient), not dropped");
+        assert_eq!(mix.severity, Severity::Insufficient);
     }
 }
