@@ -14,7 +14,6 @@ use crate::analysis::{drift, subgroups};
 use crate::config::DriftConfig;
 use crate::error::{exit, Error, Result};
 use crate::report::model::{BaselineIdentity, Report, Window};
-use crate::table::cases::CASE_KEY;
 use crate::table::schema;
 use crate::table::snapshot;
 
@@ -73,7 +72,7 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
 /// Loads everything, runs the drift engine, and returns the report.
 pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
     let snapshot = snapshot::load(&args.baseline)?;
-    let (mut serving, join, _) =
+    let (serving, join, _) =
         super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
     let manifest = &snapshot.manifest;
     let baseline = &snapshot.cases;
@@ -82,11 +81,22 @@ pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
         path: "subgroups".into(),
         message: e,
     })?;
-    // Past the subgroups (a condition may name the key), drift compares distributions: the
-    // UIDs, a fifth of the table's memory, are not used.
-    if let Ok(key) = serving.schema().index_of(CASE_KEY) {
-        serving.remove_column(key);
-    }
+    // Past the subgroups (a condition may name any column), drift needs only the features,
+    // the model's output and the timestamps: the UIDs (a fifth of the table's memory) and the
+    // model and label columns go.
+    let schema = serving.schema();
+    let keep: Vec<usize> = (0..schema.fields().len())
+        .filter(|&i| {
+            let name = schema.field(i).name();
+            manifest.features.iter().any(|f| &f.name == name)
+                || [schema::SCORE, schema::PREDICTION, schema::TIMESTAMP].contains(&name.as_str())
+        })
+        .collect();
+    let projected = serving
+        .project(&keep)
+        .map_err(|e| Error::invalid(&args.headers, e.to_string()))?;
+    drop(serving);
+    let serving = projected;
     let checks = drift::run(
         baseline,
         &serving,
