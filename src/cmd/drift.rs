@@ -96,10 +96,10 @@ pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
         .project(&keep)
         .map_err(|e| Error::invalid(&args.headers, e.to_string()))?;
     drop(serving);
-    let serving = projected;
+    let window = window(&projected, join.instances);
     let checks = drift::run(
         baseline,
-        &serving,
+        projected,
         &manifest.features,
         &groups,
         &ctx.config.drift,
@@ -107,7 +107,7 @@ pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
     Ok(Report::new(
         "drift",
         checks,
-        window(&serving, join.instances),
+        window,
         BaselineIdentity::of(&snapshot),
         join,
         method(&ctx.config.drift),

@@ -136,7 +136,7 @@ pub fn build(args: &ExploreArgs, ctx: &Context) -> Result<Exploration> {
         if b.num_rows() == 0 || s.num_rows() == 0 {
             return BTreeMap::new();
         }
-        drift::run(b, s, &features, &none, &config)
+        drift::run(b, s.clone(), &features, &none, &config)
             .into_iter()
             .filter(|c| {
                 c.subgroup.is_none()

@@ -116,7 +116,7 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
         };
         drift_checks = drift::run(
             baseline,
-            &serving,
+            serving.clone(),
             &manifest.features,
             &inputs,
             &config.drift,

@@ -12,7 +12,7 @@ pub mod numeric;
 use std::collections::HashMap;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use rayon::prelude::*;
 
 use super::actions;
@@ -52,12 +52,11 @@ struct Sorted {
 }
 
 impl Sorted {
-    fn new(batch: &RecordBatch, name: &str) -> Sorted {
-        let values = batch
-            .column_by_name(name)
+    fn new(column: Option<&ArrayRef>, rows: usize) -> Sorted {
+        let values = column
             .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Float64).ok())
             .map(|c| c.as_primitive::<arrow_array::types::Float64Type>().clone())
-            .unwrap_or_else(|| arrow_array::Float64Array::new_null(batch.num_rows()));
+            .unwrap_or_else(|| arrow_array::Float64Array::new_null(rows));
         let mut pairs: Vec<(u32, f64)> = values
             .iter()
             .enumerate()
@@ -96,9 +95,13 @@ struct Column {
 type Slot = (usize, usize);
 
 /// Runs every check and decides severities (BH across all of them).
+///
+/// `serving` is taken by value: each of its columns is freed as soon as it is prepared (a
+/// million cases' category strings are a quarter of the run's memory). Pass a clone —
+/// cheap, the columns are shared — to keep using the table.
 pub fn run(
     baseline: &RecordBatch,
-    serving: &RecordBatch,
+    serving: RecordBatch,
     features: &[Feature],
     subgroups: &Resolved,
     config: &DriftConfig,
@@ -111,13 +114,21 @@ pub fn run(
         .map(|f| (f.name.as_str(), f.kind, false))
         .collect();
     let has_output = |b: &RecordBatch| b.column_by_name(schema::SCORE).is_some();
-    if has_output(baseline) && has_output(serving) {
+    if has_output(baseline) && has_output(&serving) {
         wanted.push((schema::SCORE, FeatureKind::Numeric, true));
         wanted.push((schema::PREDICTION, FeatureKind::Categorical, true));
     }
-    let columns: Vec<Column> = wanted
-        .par_iter()
-        .map(|&(name, kind, output)| prepare(baseline, serving, name, kind, output))
+    let rows = (baseline.num_rows(), serving.num_rows());
+    let jobs: Vec<_> = wanted
+        .into_iter()
+        .map(|w| (w, serving.column_by_name(w.0).cloned()))
+        .collect();
+    drop(serving);
+    let columns: Vec<Column> = jobs
+        .into_par_iter()
+        .map(|((name, kind, output), s)| {
+            prepare(baseline.column_by_name(name), s, rows, name, kind, output)
+        })
         .collect();
 
     // Subgroups big enough to compare, by the partition they split; each (column,
@@ -352,19 +363,20 @@ fn inside_share(column: &Column) -> Option<String> {
 }
 
 fn prepare(
-    b: &RecordBatch,
-    s: &RecordBatch,
+    b: Option<&ArrayRef>,
+    s: Option<ArrayRef>,
+    rows: (usize, usize),
     name: &str,
     kind: FeatureKind,
     output: bool,
 ) -> Column {
-    let rows = (b.num_rows() as u64, s.num_rows() as u64);
+    let counted = (rows.0 as u64, rows.1 as u64);
     match kind {
         FeatureKind::Numeric => {
-            let (baseline, serving) = (Sorted::new(b, name), Sorted::new(s, name));
+            let (baseline, serving) = (Sorted::new(b, rows.0), Sorted::new(s.as_ref(), rows.1));
             Column {
                 name: name.to_string(),
-                rows,
+                rows: counted,
                 missing: (baseline.missing(), serving.missing()),
                 prepared: Prepared::Numeric { baseline, serving },
                 output,
@@ -372,18 +384,12 @@ fn prepare(
         }
         FeatureKind::Categorical => {
             // Coded straight from the Arrow strings: no owned string per row.
-            let text = |batch: &RecordBatch| {
-                batch
-                    .column_by_name(name)
-                    .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
-            };
-            let (tb, ts) = (text(b), text(s));
-            let strings = |a: &Option<arrow_array::ArrayRef>| {
-                a.as_ref()
+            let strings = |c: Option<&ArrayRef>| {
+                c.and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
                     .map(|a| a.as_string::<i32>().clone())
                     .unwrap_or_else(|| arrow_array::StringArray::from(Vec::<Option<&str>>::new()))
             };
-            let prepared = code_pair(&strings(&tb), &strings(&ts));
+            let prepared = code_pair(&strings(b), &strings(s.as_ref()));
             let Prepared::Categorical {
                 baseline, serving, ..
             } = &prepared
@@ -395,7 +401,7 @@ fn prepare(
                 name: name.to_string(),
                 missing: (missing(baseline), missing(serving)),
                 prepared,
-                rows,
+                rows: counted,
                 output,
             }
         }
@@ -850,7 +856,7 @@ mod tests {
         };
         let checks = run(
             &baseline,
-            &serving,
+            serving,
             &features(&names),
             &none,
             &DriftConfig::default(),
@@ -893,7 +899,7 @@ mod tests {
         let groups = crate::analysis::subgroups::resolve(&defs, &baseline, &serving).unwrap();
         let checks = run(
             &baseline,
-            &serving,
+            serving,
             &features(&[("model", Categorical), ("years", Numeric)]),
             &groups,
             &DriftConfig::default(),
@@ -915,7 +921,7 @@ mod tests {
         let groups = crate::analysis::subgroups::resolve(&defs, &baseline, &serving).unwrap();
         let checks = run(
             &baseline,
-            &serving,
+            serving,
             &features(&[("site", FeatureKind::Categorical)]),
             &groups,
             &DriftConfig::default(),
