@@ -173,18 +173,11 @@ fn pair(a: &Partition, b: &Partition) -> Partition {
                 (names.len() - 1) as u32
             })
     };
-    let baseline = a
-        .baseline
-        .iter()
-        .zip(&b.baseline)
-        .map(|(&x, &y)| code(x, y))
-        .collect();
-    let serving = a
-        .serving
-        .iter()
-        .zip(&b.serving)
-        .map(|(&x, &y)| code(x, y))
-        .collect();
+    let mut combine = |xs: &[u32], ys: &[u32]| -> Vec<u32> {
+        xs.iter().zip(ys).map(|(&x, &y)| code(x, y)).collect()
+    };
+    let baseline = combine(&a.baseline, &b.baseline);
+    let serving = combine(&a.serving, &b.serving);
     Partition {
         subject: format!("{} × {}", a.subject, b.subject),
         names,
