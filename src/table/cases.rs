@@ -230,7 +230,7 @@ pub(crate) struct UnitIndex<'a> {
 
 impl<'a> UnitIndex<'a> {
     fn build(keys: &'a arrow_array::StringArray) -> UnitIndex<'a> {
-        let hasher = ahash::RandomState::with_seeds(0x9e37, 0x79b9, 0x7f4a, 0x7c15);
+        let hasher = crate::table::fast_hasher();
         let mut index = UnitIndex {
             keys,
             table: hashbrown::HashTable::with_capacity(keys.len()),

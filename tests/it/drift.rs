@@ -74,6 +74,22 @@ fn drift(wd: &Workdir, extra: &[&str], code: i32) -> Value {
     serde_json::from_str(&std::fs::read_to_string(wd.path("out/report.json")).unwrap()).unwrap()
 }
 
+/// `drift` on the prepared snapshot and `headers`, expecting exit `code`; its stderr.
+fn drift_stderr(wd: &Workdir, headers: &str, code: i32) -> String {
+    wd.run_expect(
+        &[
+            "drift",
+            "--baseline",
+            "snap",
+            "--headers",
+            headers,
+            "-o",
+            "out",
+        ],
+        code,
+    )
+}
+
 fn finding<'a>(report: &'a Value, subject: &str, subgroup: Option<&str>) -> Option<&'a Value> {
     report["findings"]
         .as_array()
@@ -205,35 +221,13 @@ fn an_altered_snapshot_is_refused_naming_the_file() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xFF;
     std::fs::write(&path, bytes).unwrap();
-    let stderr = wd.run_expect(
-        &[
-            "drift",
-            "--baseline",
-            "snap",
-            "--headers",
-            "serving/h.parquet",
-            "-o",
-            "out",
-        ],
-        3,
-    );
+    let stderr = drift_stderr(&wd, "serving/h.parquet", 3);
     assert!(
         stderr.contains("cases.parquet") && stderr.contains("altered"),
         "{stderr}"
     );
     std::fs::remove_file(&path).unwrap();
-    let stderr = wd.run_expect(
-        &[
-            "drift",
-            "--baseline",
-            "snap",
-            "--headers",
-            "serving/h.parquet",
-            "-o",
-            "out",
-        ],
-        3,
-    );
+    let stderr = drift_stderr(&wd, "serving/h.parquet", 3);
     assert!(stderr.contains("missing"), "{stderr}");
 }
 
@@ -247,18 +241,7 @@ fn a_snapshot_from_a_newer_format_is_refused() {
         manifest.replace("format_version: 1", "format_version: 9"),
     )
     .unwrap();
-    let stderr = wd.run_expect(
-        &[
-            "drift",
-            "--baseline",
-            "snap",
-            "--headers",
-            "serving/h.parquet",
-            "-o",
-            "out",
-        ],
-        3,
-    );
+    let stderr = drift_stderr(&wd, "serving/h.parquet", 3);
     assert!(stderr.contains("newer"), "{stderr}");
 }
 
@@ -266,18 +249,7 @@ fn a_snapshot_from_a_newer_format_is_refused() {
 fn inferences_given_as_headers_is_a_schema_error() {
     let wd = Workdir::new();
     prepare(&wd, "none", "40", "8");
-    let stderr = wd.run_expect(
-        &[
-            "drift",
-            "--baseline",
-            "snap",
-            "--headers",
-            "serving/i.parquet",
-            "-o",
-            "out",
-        ],
-        3,
-    );
+    let stderr = drift_stderr(&wd, "serving/i.parquet", 3);
     assert!(stderr.contains("headers.parquet"), "{stderr}");
 }
 
@@ -289,18 +261,7 @@ fn a_bad_subgroup_expression_is_a_config_error() {
         "postmarket.yaml",
         "subgroups:\n  - {name: old, where: \"agee >= 65\"}\n",
     );
-    let stderr = wd.run_expect(
-        &[
-            "drift",
-            "--baseline",
-            "snap",
-            "--headers",
-            "serving/h.parquet",
-            "-o",
-            "out",
-        ],
-        2,
-    );
+    let stderr = drift_stderr(&wd, "serving/h.parquet", 2);
     assert!(stderr.contains("agee"), "{stderr}");
 }
 
@@ -349,17 +310,6 @@ fn a_feature_the_serving_headers_lack_is_an_input_error_naming_it() {
         ],
         0,
     );
-    let stderr = wd.run_expect(
-        &[
-            "drift",
-            "--baseline",
-            "snap",
-            "--headers",
-            "serving/h.parquet",
-            "-o",
-            "out",
-        ],
-        3,
-    );
+    let stderr = drift_stderr(&wd, "serving/h.parquet", 3);
     assert!(stderr.contains("exposure_time"), "{stderr}");
 }

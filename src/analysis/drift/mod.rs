@@ -411,7 +411,7 @@ fn prepare(
 /// Codes categories in order of first appearance, baseline first.
 fn code_pair(b: &arrow_array::StringArray, s: &arrow_array::StringArray) -> Prepared {
     let mut index: HashMap<&str, u32, ahash::RandomState> =
-        HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
+        HashMap::with_hasher(crate::table::fast_hasher());
     let mut names: Vec<String> = Vec::new();
     let mut coded = [Vec::with_capacity(b.len()), Vec::with_capacity(s.len())];
     for (side, strings) in [b, s].into_iter().enumerate() {

@@ -191,7 +191,7 @@ pub fn pair(
 type KeyMap<'a> = HashMap<&'a str, u32, ahash::RandomState>;
 
 fn key_map<'a>(capacity: usize) -> KeyMap<'a> {
-    HashMap::with_capacity_and_hasher(capacity, ahash::RandomState::with_seeds(3, 1, 4, 1))
+    HashMap::with_capacity_and_hasher(capacity, crate::table::fast_hasher())
 }
 
 fn latest(batch: &RecordBatch) -> Result<(KeyMap<'_>, u64), PairError> {
