@@ -192,10 +192,7 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
                 c.q_value.map_or("—".into(), q_text),
                 c.effect_name,
                 c.effect.map_or("—".into(), short),
-                match (c.effect_ci_low, c.effect_ci_high) {
-                    (Some(low), Some(high)) => format!(" [{}, {}]", short(low), short(high)),
-                    _ => String::new(),
-                },
+                interval_text(c),
                 short(c.threshold),
                 short(c.alert_threshold),
                 c.n_baseline,
@@ -230,6 +227,14 @@ pub fn q_text(q: f64) -> String {
     }
 }
 
+/// " [low, high]" for a check with an effect interval, else nothing.
+pub fn interval_text(c: &Check) -> String {
+    match (c.effect_ci_low, c.effect_ci_high) {
+        (Some(low), Some(high)) => format!(" [{}, {}]", short(low), short(high)),
+        _ => String::new(),
+    }
+}
+
 /// One finding as a sentence a clinician can read.
 pub fn sentence(c: &Check) -> String {
     let what = match c.kind {
@@ -250,10 +255,7 @@ pub fn sentence(c: &Check) -> String {
         .subgroup
         .as_deref()
         .map_or(" (all cases)".to_string(), |g| format!(" ({g})"));
-    let interval = match (c.effect_ci_low, c.effect_ci_high) {
-        (Some(low), Some(high)) => format!(" [{}, {}]", short(low), short(high)),
-        _ => String::new(),
-    };
+    let interval = interval_text(c);
     format!(
         "**{}: {what}**{scope}: {}; {} {}{interval} (warn at {}), q {}.",
         c.severity.as_str().to_uppercase(),
