@@ -127,6 +127,9 @@ pub struct PerformanceConfig {
     /// Post-inference adaptation: for labels made under a label_version, what each label
     /// value means in the current definition (0, 1, or null to drop it).
     pub label_map: BTreeMap<String, BTreeMap<String, Option<u8>>>,
+    /// Estimated-performance findings (from calibrated scores, before labels) may be
+    /// alerts; by default they are at most warnings, since they rest on an assumption.
+    pub estimated_alerts: bool,
 }
 
 /// Metrics compared for non-inferiority, and their default margins.
@@ -149,6 +152,7 @@ impl Default for PerformanceConfig {
             min_labelled: 30,
             min_positives: 10,
             label_map: BTreeMap::new(),
+            estimated_alerts: false,
         }
     }
 }

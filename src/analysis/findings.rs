@@ -52,6 +52,10 @@ pub enum Kind {
     ModelOutput,
     /// A performance metric (AUROC, sensitivity…) against the baseline, non-inferiority.
     Performance,
+    /// A performance metric estimated from calibrated scores, before labels arrive.
+    EstimatedPerformance,
+    /// Labels no longer match what the baseline's calibration expects from the scores.
+    CalibrationDrift,
     /// The share of positive labels.
     LabelShift,
     /// Performance fell while the inputs did not drift.
@@ -77,6 +81,8 @@ impl Kind {
             Kind::Composition => "composition",
             Kind::ModelOutput => "model output",
             Kind::Performance => "performance",
+            Kind::EstimatedPerformance => "estimated performance",
+            Kind::CalibrationDrift => "calibration drift",
             Kind::LabelShift => "label shift",
             Kind::ConceptDrift => "concept drift",
             Kind::ChangePoint => "change point",
@@ -261,12 +267,14 @@ impl Check {
 /// The family a check's p-value is corrected in. Drift-style checks (distances and share
 /// changes) form one family across the run. Performance non-inferiority checks form two:
 /// all cases — the primary question, a handful of metrics — and every subgroup and label
-/// version together, where the many chance intervals are.
+/// version together, where the many chance intervals are; estimated performance likewise
+/// forms two of its own.
 fn family(check: &Check) -> u8 {
+    let estimated = u8::from(check.kind == Kind::EstimatedPerformance) * 2;
     match (check.direction, check.subgroup.is_some()) {
         (Direction::Larger, _) => 0,
-        (Direction::Lower, false) => 1,
-        (Direction::Lower, true) => 2,
+        (Direction::Lower, false) => 1 + estimated,
+        (Direction::Lower, true) => 2 + estimated,
     }
 }
 
@@ -274,7 +282,7 @@ fn family(check: &Check) -> u8 {
 /// p-value, widens the intervals of the selected checks to the false-coverage-rate level,
 /// then decides each severity.
 pub fn decide(checks: &mut [Check], fdr: f64) {
-    for f in 0..3 {
+    for f in 0..5 {
         let indexed: Vec<usize> = (0..checks.len())
             .filter(|&i| {
                 let c = &checks[i];

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod cluster;
 pub mod concept;
 pub mod drift;
+pub mod estimated;
 pub mod expr;
 pub mod findings;
 pub mod gate;

@@ -13,6 +13,7 @@ use clap::Args;
 use super::drift::{exit_code, window, FailOn};
 use super::Context;
 use crate::analysis::concept::{self, Seen};
+use crate::analysis::estimated;
 use crate::analysis::findings::{decide, Check, Kind, Severity};
 use crate::analysis::localise::localise;
 use crate::analysis::performance::{compare, metrics, Labelled};
@@ -86,14 +87,23 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
     let config = &ctx.config;
     let (b_labels, b_mapped) = labels(baseline, config);
     let (s_labels, s_mapped) = labels(&serving, config);
-    if s_labels.iter().all(Option::is_none) {
-        return Err(Error::invalid(
-            &args.inferences,
-            "no serving inference has a label yet: performance needs labelled cases",
-        ));
-    }
+    let has_labels = s_labels.iter().any(Option::is_some);
     let b_side = Side::new(baseline, b_labels);
     let s_side = Side::new(&serving, s_labels);
+    // Estimated performance rests on the baseline's calibration map.
+    let calibration = {
+        let all = b_side.labelled(&vec![true; baseline.num_rows()]);
+        estimated::fit_calibration(&all.scores, &all.labels)
+    };
+    if !has_labels && calibration.is_err() {
+        return Err(Error::invalid(
+            &args.inferences,
+            format!(
+                "no serving inference has a label yet, and performance cannot be estimated: {}",
+                calibration.as_ref().err().map_or("", String::as_str)
+            ),
+        ));
+    }
 
     let mut groups: Vec<(Option<String>, Vec<bool>, Vec<bool>)> = vec![(
         None,
@@ -154,13 +164,36 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
         let (lb, ls) = (b_side.labelled(mb), s_side.labelled(ms));
         let (mb_, ms_) = (metrics(&lb), metrics(&ls));
         checks.push(coverage(&ls, label.as_deref()));
-        checks.extend(compare(&mb_, &ms_, label.as_deref(), &config.performance));
-        checks.push(concept::prevalence(
-            (mb_.positives, mb_.labelled),
-            (ms_.positives, ms_.labelled),
-            label.as_deref(),
-            &config.drift,
-        ));
+        if has_labels {
+            checks.extend(compare(&mb_, &ms_, label.as_deref(), &config.performance));
+            checks.push(concept::prevalence(
+                (mb_.positives, mb_.labelled),
+                (ms_.positives, ms_.labelled),
+                label.as_deref(),
+                &config.drift,
+            ));
+        }
+        if let Ok(map) = &calibration {
+            let (scores, predictions) = s_side.scored(ms);
+            let p: Vec<f64> = scores.iter().map(|&s| map.apply(s)).collect();
+            let estimate = estimated::estimate(&p, &predictions, &scores);
+            checks.extend(estimated::compare(
+                &mb_,
+                &estimate,
+                has_labels.then_some(&ms_),
+                label.as_deref(),
+                &config.performance,
+            ));
+            if has_labels {
+                checks.push(estimated::calibration_check(
+                    map,
+                    &ls.scores,
+                    &ls.labels,
+                    label.as_deref(),
+                    &config.drift,
+                ));
+            }
+        }
     }
     let (errors, times) = s_side.error_stream();
     let overall_b = metrics(&b_side.labelled(&groups[0].1));
@@ -168,12 +201,14 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
         - (overall_b.sensitivity.map_or(0, |r| r.successes)
             + overall_b.specificity.map_or(0, |r| r.successes)) as f64
             / overall_b.labelled.max(1) as f64;
-    checks.push(concept::change_point(
-        &errors,
-        &times,
-        b_error,
-        config.performance.min_labelled,
-    ));
+    if has_labels {
+        checks.push(concept::change_point(
+            &errors,
+            &times,
+            b_error,
+            config.performance.min_labelled,
+        ));
+    }
     let versions_checks = model_versions(&inferences, manifest, config);
     // An unapproved model explains a performance fall better than a changed concept.
     let unapproved = versions_checks
@@ -181,6 +216,7 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
         .any(|c| c.severity == Severity::Alert);
     checks.extend(versions_checks);
     decide(&mut checks, config.drift.fdr);
+    estimated::cap(&mut checks, config.performance.estimated_alerts);
     localise(&mut checks, &splits);
     if args.headers.is_some() && !unapproved {
         checks.extend(concept::suspected(&checks, &drift_checks));
@@ -202,6 +238,17 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
         ),
         "Change points: Page–Hinkley and CUSUM on the time-ordered 0/1 error stream (parameters in docs/statistics.md); label prevalence by chi-square with the drift decision rule.".to_string(),
     ];
+    match &calibration {
+        Ok(map) => method.push(format!(
+            "Estimated performance (kind estimated-performance) for every serving case, labelled or not: the baseline's labelled cases calibrate the scores ({} map, P(label | score)); the expected confusion matrix at the logged predictions gives sensitivity, specificity, PPV and NPV, and the calibrated probabilities as soft labels give AUROC. These are estimates: they assume P(label | score) is what it was in validation, which the calibration-drift check tests wherever labels exist. Estimated findings are at most warnings{}.",
+            map.method(),
+            if config.performance.estimated_alerts { " unless performance.estimated_alerts (set here: they may alert)" } else { " (performance.estimated_alerts: false)" }
+        )),
+        Err(why) => method.push(format!("Estimated performance unavailable: {why}.")),
+    }
+    if !has_labels {
+        method.push("No serving inference has a label yet: realized performance, prevalence and change points wait for labels; the figures above are estimates.".into());
+    }
     if b_mapped + s_mapped > 0 {
         method.push(format!(
             "performance.label_map applied: {b_mapped} baseline and {s_mapped} serving labels re-expressed in the current definition before any metric."
@@ -286,6 +333,15 @@ impl Side {
             versions: access::text(cases, schema::LABEL_VERSION).unwrap_or_else(|| vec![None; n]),
             times,
         }
+    }
+
+    /// Scores and predictions of every scored case in `mask`, labelled or not.
+    fn scored(&self, mask: &[bool]) -> (Vec<f64>, Vec<bool>) {
+        mask.iter()
+            .enumerate()
+            .filter(|(_, &m)| m)
+            .filter_map(|(i, _)| Some((self.scores[i]?, self.predictions[i]?)))
+            .unzip()
     }
 
     fn labelled(&self, mask: &[bool]) -> Labelled {

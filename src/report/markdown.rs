@@ -244,6 +244,8 @@ pub fn sentence(c: &Check) -> String {
         Kind::ModelOutput => format!("Model output ({}) changed", c.subject),
         Kind::FeatureDrift => format!("{} changed", c.subject),
         Kind::Performance | Kind::Gate => c.subject.clone(),
+        Kind::EstimatedPerformance => format!("Estimated {} (before labels)", c.subject),
+        Kind::CalibrationDrift => "Scores no longer mean what they meant in validation".to_string(),
         Kind::LabelShift => "Share of positive labels changed".to_string(),
         Kind::ConceptDrift => "Suspected concept drift".to_string(),
         Kind::ChangePoint => format!("Change point in the {}", c.subject),

@@ -4,6 +4,7 @@
 //! values computed once with SciPy / scikit-learn / statsmodels (`scripts/make_fixtures.py`,
 //! committed fixtures under `testdata/fixtures/`).
 
+pub mod calibrate;
 pub mod calibration;
 pub mod changepoint;
 pub mod chisq;

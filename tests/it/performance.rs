@@ -83,27 +83,69 @@ fn a_label_map_is_applied_and_reported() {
 }
 
 #[test]
-fn no_labels_at_all_is_an_input_error() {
+fn a_window_without_labels_gets_estimated_performance() {
     let wd = Workdir::new();
-    prepare(&wd, "none", "60", "24");
-    wd.write(
-        "unlabelled.jsonl",
-        "{\"timestamp\":\"2026-10-05T08:00:00Z\",\"key\":\"1.2.3\",\"model\":\"edema-net\",\"model_version\":\"2.1.0\",\"score\":0.4}\n",
-    );
+    prepare(&wd, "protocol-change", "400", "24");
+    // The same serving window before any label arrived.
+    let unlabelled: String = std::fs::read_to_string(wd.path("s/serving/inferences.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            let mut row: serde_json::Map<String, Value> = serde_json::from_str(line).ok()?;
+            row.remove("label");
+            row.remove("label_version");
+            Some(format!("{}\n", Value::Object(row)))
+        })
+        .collect();
+    wd.write("unlabelled.jsonl", &unlabelled);
     wd.run_expect(&["logs", "unlabelled.jsonl", "-o", "u.parquet"], 0);
-    let stderr = wd.run_expect(
+    wd.run_expect(
         &[
             "performance",
             "--baseline",
             "snap",
             "--inferences",
             "u.parquet",
+            "--headers",
+            "serving/h.parquet",
             "-o",
             "out",
+            "--fail-on",
+            "never",
         ],
-        3,
+        0,
     );
-    assert!(stderr.contains("label"), "{stderr}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("out/report.json")).unwrap())
+            .unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    let estimated: Vec<&Value> = checks
+        .iter()
+        .filter(|c| c["kind"] == "estimated-performance" && c["subgroup"].is_null())
+        .collect();
+    assert_eq!(estimated.len(), 5, "{estimated:#?}");
+    for c in &estimated {
+        assert_ne!(c["severity"], "insufficient", "{c:#}");
+        let (low, est, high) = (
+            c["extra"]["ci_low"].as_f64().unwrap(),
+            c["extra"]["estimate"].as_f64().unwrap(),
+            c["extra"]["ci_high"].as_f64().unwrap(),
+        );
+        assert!(low < est && est < high, "{c:#}");
+        assert!(
+            c["extra"].get("realized").is_none(),
+            "no labels, no realized value"
+        );
+    }
+    // Estimates never alert by default, and realized checks wait for labels.
+    assert!(checks
+        .iter()
+        .all(|c| c["kind"] != "estimated-performance" || c["severity"] != "alert"));
+    assert!(!checks
+        .iter()
+        .any(|c| c["kind"] == "performance" && c["subject"] == "sensitivity"));
+    let method = report["method"].to_string();
+    assert!(method.contains("estimates"), "{method}");
 }
 
 #[test]
