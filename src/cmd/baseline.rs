@@ -38,7 +38,7 @@ pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
             .model
             .as_ref()
             .map_or("—".to_string(), |m| format!("{} {}", m.name, m.version));
-        eprintln!(
+        note!(
             "{}",
             key_values(
                 "baseline",

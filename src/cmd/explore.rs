@@ -80,11 +80,12 @@ pub struct Exploration {
 pub fn run(args: &ExploreArgs, ctx: &Context) -> Result<i32> {
     let exploration = build(args, ctx)?;
     if args.json {
-        serde_json::to_writer_pretty(std::io::stdout().lock(), &exploration)
-            .map_err(|e| Error::write("stdout", e.into()))?;
-        println!();
+        super::print(|out| {
+            serde_json::to_writer_pretty(&mut *out, &exploration)?;
+            writeln!(out)
+        })?;
     } else {
-        print_tables(&exploration, ctx.color);
+        print_tables(&exploration, ctx.color)?;
     }
     Ok(exit::OK)
 }
@@ -116,6 +117,7 @@ pub fn build(args: &ExploreArgs, ctx: &Context) -> Result<Exploration> {
     let base = filter(&snapshot.cases, &in_baseline);
 
     let mut features: Vec<Feature> = manifest.features.clone();
+
     if sub.column_by_name(schema::SCORE).is_some() && base.column_by_name(schema::SCORE).is_some() {
         features.push(Feature {
             name: schema::SCORE.into(),
@@ -249,7 +251,7 @@ fn labelled(batch: &RecordBatch) -> Option<Labelled> {
     Some(g)
 }
 
-fn print_tables(e: &Exploration, color: bool) {
+fn print_tables(e: &Exploration, color: bool) -> Result<()> {
     let new_table = |header: Vec<&str>| {
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED)
@@ -260,8 +262,8 @@ fn print_tables(e: &Exploration, color: bool) {
         t.set_header(header);
         t
     };
-    eprintln!("subgroup: {}", e.condition);
-    eprintln!(
+    note!("subgroup: {}", e.condition);
+    note!(
         "cases: {} in the subgroup, {} in the rest of the window; {} of {} baseline cases match",
         e.sizes["subgroup"], e.sizes["rest"], e.sizes["baseline subgroup"], e.sizes["baseline"]
     );
@@ -296,7 +298,6 @@ fn print_tables(e: &Exploration, color: bool) {
             test(&row.versus_rest),
         ]);
     }
-    println!("{t}");
     let mut p = new_table(vec![
         "performance",
         "labelled (pos)",
@@ -321,7 +322,11 @@ fn print_tables(e: &Exploration, color: bool) {
             rate(m.specificity),
         ]);
     }
-    if !p.is_empty() {
-        println!("{p}");
-    }
+    super::print(|out| {
+        writeln!(out, "{t}")?;
+        if !p.is_empty() {
+            writeln!(out, "{p}")?;
+        }
+        Ok(())
+    })
 }
