@@ -28,6 +28,8 @@ pub enum Error {
     },
     #[error("invalid config {path}: {message}")]
     ParseConfig { path: PathBuf, message: String },
+    #[error("invalid config {key}: {message}")]
+    ConfigValue { key: &'static str, message: String },
     #[error("invalid argument: {0}")]
     Usage(String),
     #[error("could not read pseudonymisation key from {source_name}")]
@@ -66,6 +68,7 @@ impl Error {
         match self {
             Error::ReadConfig { .. }
             | Error::ParseConfig { .. }
+            | Error::ConfigValue { .. }
             | Error::Usage(_)
             | Error::ReadKey { .. }
             | Error::WeakKey(_) => exit::USAGE,

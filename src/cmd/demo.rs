@@ -81,7 +81,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         inferences: out.join("baseline/inferences.parquet"),
         output: baseline_dir.clone(),
     };
-    let manifest = super::baseline::build(&baseline_args, ctx)?;
+    let (manifest, _) = super::baseline::build(&baseline_args, ctx)?;
     note!(
         "4. baseline: {} cases → {}",
         manifest.join.cases,

@@ -93,9 +93,9 @@ pub fn run(args: &ExploreArgs, ctx: &Context) -> Result<i32> {
 pub fn build(args: &ExploreArgs, ctx: &Context) -> Result<Exploration> {
     let expr = Expr::parse(&args.condition).map_err(|e| Error::Usage(format!("--where: {e}")))?;
     let snapshot = snapshot::load(&args.baseline)?;
+    let mut features = super::tested_features(&snapshot, &ctx.config)?;
     let (serving, _, _) =
         super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
-    let manifest = &snapshot.manifest;
     let select = |batch: &RecordBatch| -> Result<BooleanArray> {
         let bound = expr
             .bind(&batch.schema(), ALIASES)
@@ -115,8 +115,6 @@ pub fn build(args: &ExploreArgs, ctx: &Context) -> Result<Exploration> {
     let sub = filter(&serving, &in_serving);
     let rest = filter(&serving, &not(&in_serving));
     let base = filter(&snapshot.cases, &in_baseline);
-
-    let mut features: Vec<Feature> = manifest.features.clone();
 
     if sub.column_by_name(schema::SCORE).is_some() && base.column_by_name(schema::SCORE).is_some() {
         features.push(Feature {
@@ -265,7 +263,10 @@ fn print_tables(e: &Exploration, color: bool) -> Result<()> {
     note!("subgroup: {}", e.condition);
     note!(
         "cases: {} in the subgroup, {} in the rest of the window; {} of {} baseline cases match",
-        e.sizes["subgroup"], e.sizes["rest"], e.sizes["baseline subgroup"], e.sizes["baseline"]
+        e.sizes["subgroup"],
+        e.sizes["rest"],
+        e.sizes["baseline subgroup"],
+        e.sizes["baseline"]
     );
     let test = |c: &Option<Comparison>| {
         c.as_ref().map_or("—".to_string(), |c| {

@@ -33,7 +33,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::report::model::Report;
 use crate::report::terminal;
-use crate::table::cases::{build_cases, JoinStats};
+use crate::table::cases::{self, build_cases, Feature, JoinStats};
 use crate::table::inputs::{load_headers, load_inferences};
 use crate::table::snapshot::Snapshot;
 
@@ -105,6 +105,27 @@ pub fn print(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()>
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         result => result.map_err(|e| Error::write("stdout", e)),
     }
+}
+
+/// The features this run tests: the snapshot's, narrowed to those `drift.features` names.
+/// A name the snapshot lacks is a config error: the baseline was built without it.
+pub fn tested_features(snapshot: &Snapshot, config: &Config) -> Result<Vec<Feature>> {
+    let features = &snapshot.manifest.features;
+    cases::select(features, config.drift.features.as_deref()).map_err(|unknown| {
+        Error::ConfigValue {
+            key: "drift.features",
+            message: format!(
+                "{} not among the features of the baseline snapshot {} ({}); rebuild the baseline with this config",
+                unknown.join(", "),
+                snapshot.dir.display(),
+                features
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    })
 }
 
 /// The serving case table (joined with the inferences when given, which the last value
