@@ -166,7 +166,10 @@ mod tests {
             Err(io::Error::other("disk full"))
         })
         .unwrap_err();
-        assert!(matches!(&err, Error::WriteOutput { path: p, .. } if p == &path), "{err:?}");
+        assert!(
+            matches!(&err, Error::WriteOutput { path: p, .. } if p == &path),
+            "{err:?}"
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
         assert_eq!(entries(dir.path()), ["report.md"]);
     }

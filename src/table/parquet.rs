@@ -33,8 +33,8 @@ impl TableWriter {
             .set_max_row_group_row_count(Some(128 * 1024))
             .set_created_by(concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string())
             .build();
-        let writer = ArrowWriter::try_new(file, schema, Some(props))
-            .map_err(|e| write_error(path, e))?;
+        let writer =
+            ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| write_error(path, e))?;
         Ok(TableWriter {
             path: path.to_path_buf(),
             writer,
@@ -71,13 +71,15 @@ impl TableWriter {
 /// disk reads as one); anything else is an encoding error.
 fn write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
     match e {
-        parquet::errors::ParquetError::External(source) => match source.downcast::<std::io::Error>() {
-            Ok(io) => Error::write(path, *io),
-            Err(other) => Error::Encode {
-                path: path.to_path_buf(),
-                message: other.to_string(),
-            },
-        },
+        parquet::errors::ParquetError::External(source) => {
+            match source.downcast::<std::io::Error>() {
+                Ok(io) => Error::write(path, *io),
+                Err(other) => Error::Encode {
+                    path: path.to_path_buf(),
+                    message: other.to_string(),
+                },
+            }
+        }
         other => Error::Encode {
             path: path.to_path_buf(),
             message: other.to_string(),
