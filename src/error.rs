@@ -14,7 +14,8 @@ pub mod exit {
     pub const FINDINGS: i32 = 1;
     /// Usage or configuration error.
     pub const USAGE: i32 = 2;
-    /// Unreadable or inconsistent input (corrupt baseline, schema mismatch, no rows).
+    /// Unreadable or inconsistent input (corrupt baseline, schema mismatch, no rows), or a
+    /// failed output.
     pub const INPUT: i32 = 3;
 }
 
