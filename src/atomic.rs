@@ -114,20 +114,27 @@ pub fn write_with(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<&mut AtomicFile>) -> io::Result<()>,
 ) -> Result<()> {
+    stage_with(path, write)?.commit()
+}
+
+/// Like [`write_with`] but not yet in place: for a caller that puts several files in place
+/// together, once all of them are complete.
+pub fn stage_with(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&mut AtomicFile>) -> io::Result<()>,
+) -> Result<AtomicFile> {
     let mut file = AtomicFile::create(path)?;
     let mut out = BufWriter::new(&mut file);
     write(&mut out)
         .and_then(|()| out.flush())
         .map_err(|e| Error::write(path, e))?;
     drop(out);
-    file.commit()
+    Ok(file)
 }
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = AtomicFile::create(path)?;
-    file.write_all(bytes).map_err(|e| Error::write(path, e))?;
-    file.commit()
+    stage_with(path, |out| out.write_all(bytes))?.commit()
 }
 
 #[cfg(test)]

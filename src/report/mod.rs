@@ -12,8 +12,11 @@ use crate::atomic;
 use crate::error::Result;
 use model::Report;
 
-/// Writes report.json and report.md into `dir`, each in full or not at all.
+/// Writes report.json and report.md into `dir`, both in full or neither: each is staged
+/// beside its destination and they are put in place once both are complete.
 pub fn write_files(report: &Report, dir: &Path) -> Result<()> {
-    atomic::write_with(&dir.join("report.json"), |out| json::write(report, out))?;
-    atomic::write_with(&dir.join("report.md"), |out| markdown::write(report, out))
+    let json = atomic::stage_with(&dir.join("report.json"), |out| json::write(report, out))?;
+    let markdown = atomic::stage_with(&dir.join("report.md"), |out| markdown::write(report, out))?;
+    json.commit()?;
+    markdown.commit()
 }

@@ -6,7 +6,7 @@
 //! with a message naming it, so a drift report can never silently compare against a
 //! baseline that is not the one that was approved.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::analysis::cluster::ClusterModel;
-use crate::atomic::AtomicFile;
+use crate::atomic;
 use crate::config::Unit;
 use crate::error::{Error, Result};
 use crate::table::cases::{Feature, JoinStats};
@@ -149,12 +149,15 @@ pub fn write(
                 rows: model.k as u64,
                 sha256: sha256_bytes(text.as_bytes()),
             });
-            Some(stage(&cluster_path, text.as_bytes())?)
+            Some(atomic::stage_with(&cluster_path, |out| {
+                out.write_all(text.as_bytes())
+            })?)
         }
         None => None,
     };
     let text = serde_norway::to_string(&manifest).expect("manifest serialises");
-    let manifest_file = stage(&dir.join(MANIFEST), text.as_bytes())?;
+    let manifest_file =
+        atomic::stage_with(&dir.join(MANIFEST), |out| out.write_all(text.as_bytes()))?;
     cases_file.commit()?;
     if let Some(file) = cluster_file {
         file.commit()?;
@@ -164,14 +167,6 @@ pub fn write(
         std::fs::remove_file(&cluster_path).map_err(|e| Error::write(&cluster_path, e))?;
     }
     Ok(())
-}
-
-/// `bytes` written to a temporary file beside `path`, not yet in place.
-fn stage(path: &Path, bytes: &[u8]) -> Result<AtomicFile> {
-    use std::io::Write;
-    let mut file = AtomicFile::create(path)?;
-    file.write_all(bytes).map_err(|e| Error::write(path, e))?;
-    Ok(file)
 }
 
 /// Loads and verifies the snapshot in `dir`.
