@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::drift::categorical::two_proportions;
+use super::drift::categorical::{change_interval, two_proportions};
 use super::findings::{Check, Kind, Severity};
 use crate::config::DriftConfig;
 use crate::stats::changepoint::{cusum, page_hinkley, CusumParams, PageHinkleyParams, Reference};
@@ -47,7 +47,7 @@ pub fn prevalence(
         c.statistic = Some(stat);
         c.p_value = Some(p);
     }
-    c.effect = Some((rs - rb).abs() * 100.0);
+    c.set_effect_with((rs - rb).abs() * 100.0, change_interval(pb, nb, ps, ns));
     c.summary = format!("positive labels {:.1}% → {:.1}%", 100.0 * rb, 100.0 * rs);
     c.action = "Ask the clinical team whether the labelling definition or the referral pattern changed; compare performance per label_version and map old labels (performance.label_map) if the definition was revised.".into();
     c
@@ -104,14 +104,14 @@ pub fn change_point(
     c
 }
 
-/// Performance fell overall while no input drift was found: the meaning of the labels, or
-/// the relation between image and label, may have changed.
+/// Performance fell — an alert, overall or in a subgroup (an alert implies the group had
+/// enough labelled cases) — while no input feature, new category or subgroup mix drifted:
+/// the meaning of the labels, or the relation between image and label, may have changed.
+/// A warning or an `info` never raises it; the check names the metrics and groups.
 pub fn suspected(performance: &[Check], drift: &[Check]) -> Option<Check> {
     let fell: Vec<&Check> = performance
         .iter()
-        .filter(|c| {
-            c.kind == Kind::Performance && c.subgroup.is_none() && c.severity >= Severity::Warn
-        })
+        .filter(|c| c.kind == Kind::Performance && c.severity == Severity::Alert)
         .collect();
     let inputs_drifted = drift.iter().any(|c| {
         c.severity >= Severity::Warn
@@ -125,10 +125,17 @@ pub fn suspected(performance: &[Check], drift: &[Check]) -> Option<Check> {
     }
     let mut c = check(Kind::ConceptDrift, "performance without input drift");
     c.severity = Severity::Alert;
+    c.subgroup = match fell.iter().find(|c| c.subgroup.is_none()) {
+        Some(_) => None,
+        None => fell[0].subgroup.clone(),
+    };
     c.summary = format!(
         "{} fell while no input feature, category or subgroup mix drifted",
         fell.iter()
-            .map(|c| c.subject.as_str())
+            .map(|c| match &c.subgroup {
+                Some(g) => format!("{} ({g})", c.subject),
+                None => format!("{} (all cases)", c.subject),
+            })
             .collect::<Vec<_>>()
             .join(", ")
     );

@@ -1,11 +1,14 @@
 //! Checks and findings: every test a run performs, its decision, and the Benjamini–Hochberg
 //! correction across all of them.
 //!
-//! A check becomes a finding when its test is significant after BH (q ≤ `fdr`) **and** its
-//! effect size passes the warn threshold; the alert threshold raises the severity. Too few
-//! cases gives `insufficient`, never a silent pass.
+//! A check becomes a finding when its test is significant after BH (q ≤ `fdr`) **and** the
+//! near end of its effect's confidence interval clears the warn threshold ("the change is
+//! at least this large"); clearing the alert threshold raises the severity. A point estimate
+//! past the threshold whose interval does not clear it is `info`. Too few cases gives
+//! `insufficient`, never a silent pass.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -85,6 +88,52 @@ impl Kind {
     }
 }
 
+/// The confidence of every effect interval before selection.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// A check's effect interval at any confidence level: `confidence → (low, high)`. Kept so
+/// that [`decide`] can widen the intervals of the checks Benjamini–Hochberg selects to the
+/// false-coverage-rate level (Benjamini & Yekutieli 2005).
+#[derive(Clone)]
+pub struct IntervalFn(Arc<dyn Fn(f64) -> Option<(f64, f64)> + Send + Sync>);
+
+impl IntervalFn {
+    pub fn new(f: impl Fn(f64) -> Option<(f64, f64)> + Send + Sync + 'static) -> Self {
+        IntervalFn(Arc::new(f))
+    }
+
+    /// `estimate ± z·se`, the low end floored at `floor` (0 for a distance).
+    pub fn symmetric(estimate: f64, se: f64, floor: f64) -> Self {
+        IntervalFn::new(move |confidence| {
+            let z = crate::stats::proportion::z_critical(confidence)?;
+            Some(((estimate - z * se).max(floor), estimate + z * se))
+        })
+    }
+
+    pub fn at(&self, confidence: f64) -> Option<(f64, f64)> {
+        (self.0)(confidence)
+    }
+}
+
+impl std::fmt::Debug for IntervalFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IntervalFn")
+    }
+}
+
+/// Which way an effect must move to matter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// A distance or share change (≥ 0): it matters when the interval's low end is at or
+    /// above the threshold.
+    #[default]
+    Larger,
+    /// A serving − baseline performance difference against `−margin`: it matters when the
+    /// interval's high end is below the threshold.
+    Lower,
+}
+
 /// One test performed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
@@ -100,10 +149,23 @@ pub struct Check {
     pub q_value: Option<f64>,
     /// The effect size the decision used, and its name and warn/alert thresholds.
     pub effect: Option<f64>,
+    /// The effect's confidence interval (95% unless the method says otherwise); the
+    /// decision reads its near end.
+    pub effect_ci_low: Option<f64>,
+    pub effect_ci_high: Option<f64>,
     pub effect_name: &'static str,
+    /// Which end of the interval is compared with the thresholds.
+    pub direction: Direction,
     pub threshold: f64,
     pub alert_threshold: f64,
     pub severity: Severity,
+    /// How to recompute the interval at another confidence (not serialised).
+    #[serde(skip)]
+    pub interval: Option<IntervalFn>,
+    /// For a check over all cases (or a whole subgroup split): the subgroup that explains
+    /// it — the change is found there and in no other subgroup of the same split.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explained_by: Option<String>,
     pub n_baseline: u64,
     pub n_serving: u64,
     /// Other statistics worth showing (PSI, JS distance…), name → value.
@@ -125,10 +187,15 @@ impl Check {
             p_value: None,
             q_value: None,
             effect: None,
+            effect_ci_low: None,
+            effect_ci_high: None,
             effect_name: "",
+            direction: Direction::Larger,
             threshold: 0.0,
             alert_threshold: 0.0,
             severity: Severity::Pass,
+            interval: None,
+            explained_by: None,
             n_baseline: 0,
             n_serving: 0,
             extra: BTreeMap::new(),
@@ -140,29 +207,109 @@ impl Check {
     pub fn is_finding(&self) -> bool {
         self.severity >= Severity::Warn
     }
+
+    /// Sets the effect and its interval at [`CONFIDENCE`].
+    pub fn set_effect(&mut self, effect: f64, low: f64, high: f64) {
+        self.effect = Some(effect);
+        self.effect_ci_low = Some(low);
+        self.effect_ci_high = Some(high);
+    }
+
+    /// Sets the effect and the function that gives its interval at any confidence; the
+    /// interval shown starts at [`CONFIDENCE`].
+    pub fn set_effect_with(&mut self, effect: f64, interval: IntervalFn) {
+        self.effect = Some(effect);
+        (self.effect_ci_low, self.effect_ci_high) = interval.at(CONFIDENCE).unzip();
+        self.interval = Some(interval);
+    }
+
+    /// Whether `value` is past `threshold` in this check's direction.
+    fn past(&self, value: f64, threshold: f64) -> bool {
+        match self.direction {
+            Direction::Larger => value >= threshold,
+            Direction::Lower => value < threshold,
+        }
+    }
+
+    /// The end of the effect's interval nearest to "no change" (the point estimate when a
+    /// check has no interval).
+    fn near_end(&self) -> Option<f64> {
+        match self.direction {
+            Direction::Larger => self.effect_ci_low,
+            Direction::Lower => self.effect_ci_high,
+        }
+        .or(self.effect)
+    }
+
+    /// The severity the interval rule gives, for a check whose significance is `significant`.
+    pub fn judge(&self, significant: bool) -> Severity {
+        let near = self.near_end();
+        let clears = |t: f64| near.is_some_and(|v| self.past(v, t));
+        let point = self.effect.is_some_and(|e| self.past(e, self.threshold));
+        if significant && clears(self.alert_threshold) {
+            Severity::Alert
+        } else if significant && clears(self.threshold) {
+            Severity::Warn
+        } else if significant || point {
+            Severity::Info
+        } else {
+            Severity::Pass
+        }
+    }
 }
 
-/// Fills in q-values over every check with a p-value, then decides each severity.
+/// The family a check's p-value is corrected in. Drift-style checks (distances and share
+/// changes) form one family across the run. Performance non-inferiority checks form two:
+/// all cases — the primary question, a handful of metrics — and every subgroup and label
+/// version together, where the many chance intervals are.
+fn family(check: &Check) -> u8 {
+    match (check.direction, check.subgroup.is_some()) {
+        (Direction::Larger, _) => 0,
+        (Direction::Lower, false) => 1,
+        (Direction::Lower, true) => 2,
+    }
+}
+
+/// Fills in q-values (Benjamini–Hochberg within each [`family`]) over every check with a
+/// p-value, widens the intervals of the selected checks to the false-coverage-rate level,
+/// then decides each severity.
 pub fn decide(checks: &mut [Check], fdr: f64) {
-    let indexed: Vec<usize> = (0..checks.len())
-        .filter(|&i| checks[i].p_value.is_some() && checks[i].severity != Severity::Insufficient)
-        .collect();
+    for f in 0..3 {
+        let indexed: Vec<usize> = (0..checks.len())
+            .filter(|&i| {
+                let c = &checks[i];
+                c.p_value.is_some() && c.severity != Severity::Insufficient && family(c) == f
+            })
+            .collect();
+        decide_family(checks, &indexed, fdr);
+    }
+}
+
+fn decide_family(checks: &mut [Check], indexed: &[usize], fdr: f64) {
     let p: Vec<f64> = indexed
         .iter()
         .map(|&i| checks[i].p_value.unwrap_or(f64::NAN))
         .collect();
     let q = benjamini_hochberg(&p);
+    let tests = q.iter().filter(|q| q.is_finite()).count();
+    let selected = q.iter().filter(|&&q| q.is_finite() && q <= fdr).count();
+    // Benjamini–Yekutieli (2005): intervals for the R parameters BH selects out of m, each
+    // at level 1 − R·q/m, keep the expected share of non-covering intervals among the
+    // selected at q. Few selections (a quiet night) widen them most.
+    let level = (tests > 0).then(|| 1.0 - selected as f64 * fdr / tests as f64);
     for (&i, q) in indexed.iter().zip(q) {
         let check = &mut checks[i];
         check.q_value = q.is_finite().then_some(q);
         let significant = q.is_finite() && q <= fdr;
-        let effect = check.effect.unwrap_or(0.0);
-        check.severity = match (significant, effect) {
-            (true, e) if e >= check.alert_threshold => Severity::Alert,
-            (true, e) if e >= check.threshold => Severity::Warn,
-            (true, _) => Severity::Info,
-            (false, _) => Severity::Pass,
-        };
+        if let (true, Some(level), Some(f)) = (significant, level, &check.interval) {
+            if level > CONFIDENCE {
+                if let Some((low, high)) = f.at(level) {
+                    (check.effect_ci_low, check.effect_ci_high) = (Some(low), Some(high));
+                    check.extra.insert("ci_level", level);
+                }
+            }
+        }
+        check.severity = check.judge(significant);
     }
 }
 
@@ -180,10 +327,15 @@ mod tests {
             p_value: Some(p),
             q_value: None,
             effect: Some(effect),
+            effect_ci_low: Some(effect),
+            effect_ci_high: Some(effect),
             effect_name: "w",
+            direction: Direction::Larger,
             threshold: 0.1,
             alert_threshold: 0.25,
             severity: Severity::Pass,
+            interval: None,
+            explained_by: None,
             n_baseline: 100,
             n_serving: 100,
             extra: BTreeMap::new(),
@@ -198,7 +350,7 @@ mod tests {
             check(1e-9, 0.5),  // significant, large: alert
             check(1e-9, 0.15), // significant, moderate: warn
             check(1e-9, 0.01), // significant, trivial: info, not a finding
-            check(0.5, 0.9),   // large but not significant: pass
+            check(0.5, 0.05),  // small and not significant: pass
         ];
         decide(&mut checks, 0.05);
         let got: Vec<Severity> = checks.iter().map(|c| c.severity).collect();
@@ -214,6 +366,71 @@ mod tests {
     }
 
     #[test]
+    fn the_interval_decides_not_the_point_estimate() {
+        let with_ci = |effect: f64, low: f64, high: f64| {
+            let mut c = check(1e-6, effect);
+            c.set_effect(effect, low, high);
+            c
+        };
+        let mut checks = vec![
+            with_ci(0.40, 0.30, 0.50), // at least 0.25: alert
+            with_ci(0.40, 0.12, 0.68), // at least 0.10: warn
+            with_ci(0.40, 0.02, 0.78), // large point, wide interval: info
+        ];
+        decide(&mut checks, 0.05);
+        let got: Vec<Severity> = checks.iter().map(|c| c.severity).collect();
+        assert_eq!(got, vec![Severity::Alert, Severity::Warn, Severity::Info]);
+        // A large point effect that fails BH is info, a trivial one pass.
+        let mut weak = vec![check(0.5, 0.9), check(0.5, 0.01)];
+        decide(&mut weak, 0.05);
+        assert_eq!(weak[0].severity, Severity::Info);
+        assert_eq!(weak[1].severity, Severity::Pass);
+    }
+
+    #[test]
+    fn a_lower_check_needs_its_whole_interval_below_the_margin() {
+        let perf = |d: f64, low: f64, high: f64| {
+            let mut c = check(1e-6, d);
+            c.direction = Direction::Lower;
+            c.threshold = -0.05;
+            c.alert_threshold = -0.05;
+            c.set_effect(d, low, high);
+            c
+        };
+        let mut checks = vec![
+            perf(-0.30, -0.45, -0.15), // the fall is at least 0.15: alert
+            perf(-0.09, -0.20, -0.02), // shown worse, not by the margin: info
+            perf(0.01, -0.05, 0.07),
+        ];
+        decide(&mut checks, 0.05);
+        let got: Vec<Severity> = checks.iter().map(|c| c.severity).collect();
+        assert_eq!(got, vec![Severity::Alert, Severity::Info, Severity::Info]);
+    }
+
+    #[test]
+    fn a_lone_selection_is_judged_on_a_wider_interval() {
+        // W/SD 0.45 with se 0.08: at 95% the low end is 0.29 (an alert); selected alone
+        // among 100 tests, Benjamini–Yekutieli's level is 1 − 0.05/100 and z = 3.48, so
+        // the low end is 0.17: a warning.
+        let lone = |others: usize, other_p: f64| {
+            let mut c = check(1e-5, 0.45);
+            c.set_effect_with(0.45, IntervalFn::symmetric(0.45, 0.08, 0.0));
+            let mut checks = vec![c];
+            checks.extend((0..others).map(|_| check(other_p, 0.0)));
+            decide(&mut checks, 0.05);
+            checks.swap_remove(0)
+        };
+        let alone = lone(99, 0.9);
+        assert_eq!(alone.severity, Severity::Warn);
+        assert!((alone.extra["ci_level"] - 0.9995).abs() < 1e-12);
+        assert!((alone.effect_ci_low.unwrap() - (0.45 - 3.4807 * 0.08)).abs() < 1e-3);
+        // Among 99 other selections the level stays at 95%: an alert.
+        let crowd = lone(99, 1e-9);
+        assert_eq!(crowd.severity, Severity::Alert);
+        assert!(!crowd.extra.contains_key("ci_level"));
+    }
+
+    #[test]
     fn correction_spans_all_checks() {
         // 0.03 alone is significant; among 20 null-ish p-values it is not.
         let mut alone = vec![check(0.03, 1.0)];
@@ -222,7 +439,11 @@ mod tests {
         let mut many: Vec<Check> = (0..20).map(|_| check(0.6, 1.0)).collect();
         many.push(check(0.03, 1.0));
         decide(&mut many, 0.05);
-        assert_eq!(many[20].severity, Severity::Pass);
+        assert_eq!(
+            many[20].severity,
+            Severity::Info,
+            "a large point effect only"
+        );
         assert!(
             (many[20].q_value.unwrap() - 0.6).abs() < 1e-12,
             "BH is monotone: min over later ranks"

@@ -8,6 +8,7 @@ pub mod drift;
 pub mod expr;
 pub mod findings;
 pub mod gate;
+pub mod localise;
 pub mod occupancy;
 pub mod performance;
 pub mod subgroups;

@@ -2,12 +2,14 @@
 //! test of cluster occupancy, each cluster's share change, the novel-case rate against the
 //! expected 1% (binomial), and per-cluster score shift.
 
+use super::drift::categorical::{change_interval, share_interval};
 use super::drift::numeric;
+use super::findings::IntervalFn;
 use super::findings::{Check, Kind, Severity};
 use crate::analysis::cluster::{Assignment, ClusterModel};
 use crate::config::{ClusterConfig, DriftConfig};
 use crate::stats::chisq::chisquare_gof;
-use crate::stats::proportion::{binom_test, Alternative};
+use crate::stats::proportion::{binom_test, wilson, Alternative};
 
 /// The share of baseline cases beyond their cluster's p99, by construction.
 pub const EXPECTED_NOVEL: f64 = 0.01;
@@ -45,6 +47,7 @@ pub fn checks(
         occupancy.statistic = Some(r.statistic);
         occupancy.p_value = Some(r.p_value);
     }
+    let baseline_counts: Vec<f64> = model.clusters.iter().map(|c| c.size as f64).collect();
     let mut top = (0.0, 0);
     for (i, cluster) in model.clusters.iter().enumerate() {
         let share = observed[i] / n as f64;
@@ -68,7 +71,10 @@ pub fn checks(
             cluster.share.clamp(1e-9, 1.0 - 1e-9),
             Alternative::TwoSided,
         );
-        c.effect = Some(change);
+        c.set_effect_with(
+            change,
+            change_interval(cluster.size, nb, assignment.counts[i], n),
+        );
         c.summary = format!(
             "{:.1}% → {:.1}% of cases",
             100.0 * cluster.share,
@@ -77,7 +83,7 @@ pub fn checks(
         c.action = ACTION.into();
         out.push(c);
     }
-    occupancy.effect = Some(top.0);
+    occupancy.set_effect_with(top.0, share_interval(baseline_counts, observed));
     occupancy.summary = format!(
         "{} clusters; largest change in cluster {} ({})",
         model.k,
@@ -101,7 +107,12 @@ pub fn checks(
         EXPECTED_NOVEL,
         Alternative::Greater,
     );
-    novel.effect = Some(((rate - EXPECTED_NOVEL) * 100.0).max(0.0));
+    let above = |r: f64| ((r - EXPECTED_NOVEL) * 100.0).max(0.0);
+    let k = assignment.novel_count;
+    novel.set_effect_with(
+        above(rate),
+        IntervalFn::new(move |c| wilson(k, n, c).map(|ci| (above(ci.low), above(ci.high)))),
+    );
     novel.effect_name = "novel rate above 1% (pp)";
     novel.threshold = config.novel_warn_pp;
     novel.alert_threshold = config.novel_alert_pp;
@@ -152,12 +163,8 @@ pub fn score_checks(
             if let Some(r) = numeric::compare(&b, &s) {
                 c.statistic = Some(r.ks_statistic);
                 c.p_value = Some(r.p_value);
-                c.effect = Some(r.effect);
-                c.summary = format!(
-                    "median score {} → {}",
-                    numeric::short(r.baseline_median),
-                    numeric::short(r.serving_median)
-                );
+                c.set_effect_with(r.effect, r.interval);
+                c.summary = format!("score: {}", r.moved);
             }
             c.action = "The model answers differently for these acquisitions: check its performance on them with recent labelled cases.".into();
             c

@@ -4,15 +4,20 @@
 //!
 //! A regression is judged by non-inferiority: the serving-minus-baseline difference's
 //! interval (DeLong variances added for AUROC, Newcombe's hybrid score interval for the
-//! proportions) lying entirely below `−margin` is an alert; a point estimate below
-//! `−margin` whose interval does not exclude it is a warning. Too few labelled cases,
-//! positives or negatives gives `insufficient`, never a pass.
+//! proportions) lying entirely below `−margin` is an alert, provided its one-sided
+//! p-value against "the fall is no more than the margin" passes Benjamini–Hochberg across
+//! the run ([`crate::analysis::findings::decide`]); a point estimate below `−margin` whose
+//! interval does not exclude it is `info`. Too few labelled cases, positives or negatives
+//! gives `insufficient`, never a pass.
 
 use serde::Serialize;
 
-use super::findings::{Check, Kind, Severity};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use super::findings::{Check, Direction, IntervalFn, Kind, Severity};
 use crate::config::PerformanceConfig;
 use crate::stats::calibration::{brier, reliability};
+use crate::stats::interval::{bin_residuals, ece_rise_interval, BinResiduals};
 use crate::stats::proportion::{newcombe_diff, wilson, Interval};
 use crate::stats::roc::delong;
 
@@ -21,6 +26,9 @@ const CONFIDENCE: f64 = 0.95;
 const Z95: f64 = 1.959_963_984_540_054;
 /// Bins of the expected calibration error (equal width on [0, 1]).
 pub const ECE_BINS: usize = 10;
+/// Bootstrap replicates and seed of the ECE-rise interval (fixed: same input, same report).
+const ECE_REPLICATES: usize = 1000;
+const ECE_SEED: u64 = 0x00EC_E5EE_D000;
 
 /// Labelled cases of one group: score, label, prediction.
 #[derive(Debug, Default, Clone)]
@@ -54,6 +62,9 @@ pub struct Metrics {
     pub npv: Option<Rate>,
     pub brier: Option<f64>,
     pub ece: Option<f64>,
+    /// The residual sums behind the ECE, for its interval.
+    #[serde(skip)]
+    pub ece_bins: Vec<BinResiduals>,
 }
 
 fn rate(successes: u64, n: u64) -> Option<Rate> {
@@ -88,6 +99,7 @@ pub fn metrics(group: &Labelled) -> Metrics {
         npv: rate(tn, tn + fneg),
         brier: brier(&group.scores, &group.labels),
         ece: reliability(&group.scores, &group.labels, ECE_BINS).map(|r| r.ece),
+        ece_bins: bin_residuals(&group.scores, &group.labels, ECE_BINS),
     }
 }
 
@@ -108,15 +120,16 @@ pub fn compare(
     let auroc_diff = match (baseline.auroc, serving.auroc) {
         (Some((b, vb, _)), Some((s, vs, _))) => {
             let half = Z95 * (vb + vs).sqrt();
-            Some((
-                b,
-                s,
-                s - b,
-                Interval {
+            Some(Difference {
+                baseline: b,
+                serving: s,
+                diff: s - b,
+                ci: Interval {
                     low: s - b - half,
                     high: s - b + half,
                 },
-            ))
+                interval: IntervalFn::symmetric(s - b, (vb + vs).sqrt(), f64::NEG_INFINITY),
+            })
         }
         _ => None,
     };
@@ -134,7 +147,16 @@ pub fn compare(
     ] {
         let diff = match (pick(baseline), pick(serving)) {
             (Some(b), Some(s)) => newcombe_diff(s.successes, s.n, b.successes, b.n, CONFIDENCE)
-                .map(|(d, ci)| (b.value, s.value, d, ci)),
+                .map(|(diff, ci)| Difference {
+                    baseline: b.value,
+                    serving: s.value,
+                    diff,
+                    ci,
+                    interval: IntervalFn::new(move |c| {
+                        newcombe_diff(s.successes, s.n, b.successes, b.n, c)
+                            .map(|(_, ci)| (ci.low, ci.high))
+                    }),
+                }),
             _ => None,
         };
         out.push(metric_check(
@@ -145,6 +167,34 @@ pub fn compare(
         baseline, serving, subgroup, sufficient, config,
     ));
     out
+}
+
+/// A metric on both sides and the interval of serving − baseline.
+#[derive(Debug, Clone)]
+struct Difference {
+    baseline: f64,
+    serving: f64,
+    diff: f64,
+    /// At [`CONFIDENCE`].
+    ci: Interval,
+    /// At any confidence, for the false-coverage-rate widening of selected checks.
+    interval: IntervalFn,
+}
+
+impl Difference {
+    /// One-sided p-value of "the fall is no more than `margin`" (H₀: diff ≥ −margin), from
+    /// the normal approximation whose standard error is the interval's upper half-width
+    /// over z — so p < 0.025 exactly when the 95% interval lies below −margin.
+    fn p_beyond_margin(&self, margin: f64) -> f64 {
+        let se = (self.ci.high - self.diff) / Z95;
+        if se > 0.0 {
+            Normal::standard().cdf((self.diff + margin) / se)
+        } else if self.diff < -margin {
+            0.0
+        } else {
+            1.0
+        }
+    }
 }
 
 fn empty_check(subject: &str, subgroup: Option<&str>, b: &Metrics, s: &Metrics) -> Check {
@@ -167,7 +217,7 @@ fn insufficient_summary(b: &Metrics, s: &Metrics, config: &PerformanceConfig) ->
 
 fn metric_check(
     metric: &str,
-    diff: Option<(f64, f64, f64, Interval)>,
+    diff: Option<Difference>,
     b: &Metrics,
     s: &Metrics,
     subgroup: Option<&str>,
@@ -176,17 +226,26 @@ fn metric_check(
 ) -> Check {
     let margin = config.margin(metric);
     let mut check = empty_check(metric, subgroup, b, s);
+    check.direction = Direction::Lower;
     check.threshold = -margin;
     check.alert_threshold = -margin;
     let scope = subgroup.map_or(String::new(), |g| format!(" for {g}"));
-    let Some((bv, sv, d, ci)) = diff.filter(|_| sufficient) else {
+    let Some(difference) = diff.filter(|_| sufficient) else {
         check.severity = Severity::Insufficient;
         check.summary = insufficient_summary(b, s, config);
         check.action = format!("Acquire labelled cases{scope} before judging its {metric}.");
         return check;
     };
+    check.p_value = Some(difference.p_beyond_margin(margin));
+    let Difference {
+        baseline: bv,
+        serving: sv,
+        diff: d,
+        ci,
+        interval,
+    } = difference;
     check.statistic = Some(d);
-    check.effect = Some(d);
+    check.set_effect_with(d, interval);
     check.extra.insert("baseline", bv);
     check.extra.insert("serving", sv);
     check.extra.insert("ci_low", ci.low);
@@ -195,13 +254,9 @@ fn metric_check(
         "{metric}{scope}: {bv:.3} → {sv:.3}, difference {d:+.3} [{:+.3}, {:+.3}], margin {margin}",
         ci.low, ci.high
     );
-    check.severity = if ci.high < -margin {
-        Severity::Alert
-    } else if d < -margin {
-        Severity::Warn
-    } else {
-        Severity::Pass
-    };
+    // Decided with every other check of the run (`findings::decide`): BH on the p-value
+    // above, then the interval against −margin.
+    check.severity = Severity::Pass;
     check.action = format!(
         "Review recent false {}{scope} with radiologists; acquire labelled cases for this group before retraining; consider recalibration or retraining if confirmed.",
         if metric == "specificity" || metric == "ppv" { "positives" } else { "negatives" }
@@ -226,8 +281,18 @@ fn calibration_check(
         check.summary = insufficient_summary(b, s, config);
         return check;
     };
-    let rise = es - eb;
-    check.effect = Some(rise);
+    let Some((rise, ci)) = ece_rise_interval(
+        &b.ece_bins,
+        &s.ece_bins,
+        CONFIDENCE,
+        ECE_REPLICATES,
+        ECE_SEED,
+    ) else {
+        check.severity = Severity::Insufficient;
+        check.summary = insufficient_summary(b, s, config);
+        return check;
+    };
+    check.set_effect(rise, ci.low, ci.high);
     check.extra.insert("ece_baseline", eb);
     check.extra.insert("ece_serving", es);
     if let (Some(bb), Some(bs)) = (b.brier, s.brier) {
@@ -236,13 +301,9 @@ fn calibration_check(
     }
     check.summary =
         format!("expected calibration error {eb:.3} → {es:.3} ({ECE_BINS} equal-width bins)");
-    check.severity = if rise >= check.alert_threshold {
-        Severity::Alert
-    } else if rise >= check.threshold {
-        Severity::Warn
-    } else {
-        Severity::Pass
-    };
+    // No test statistic: the rise counts as shown when its interval excludes 0, and its
+    // severity follows the interval's low end like every other effect.
+    check.severity = check.judge(ci.low > 0.0);
     check.action = "The model's probabilities no longer match observed rates: consider recalibrating on recent labelled cases.".to_string();
     check
 }
@@ -271,7 +332,8 @@ mod tests {
         let config = PerformanceConfig::default();
         let b = metrics(&group(600, 0));
         let s = metrics(&group(600, 2));
-        let checks = compare(&b, &s, None, &config);
+        let mut checks = compare(&b, &s, None, &config);
+        crate::analysis::findings::decide(&mut checks, 0.05);
         let sens = checks.iter().find(|c| c.subject == "sensitivity").unwrap();
         assert_eq!(sens.severity, Severity::Alert, "{}", sens.summary);
         let spec = checks.iter().find(|c| c.subject == "specificity").unwrap();

@@ -50,6 +50,23 @@ pub struct Resolved {
     pub partitions: Vec<Partition>,
 }
 
+impl Resolved {
+    /// For each partition, the labels of its subgroups (for [`super::localise`]).
+    pub fn splits(&self) -> Vec<Vec<String>> {
+        let splits = self
+            .groups
+            .iter()
+            .map(|g| g.partition + 1)
+            .max()
+            .unwrap_or(0);
+        let mut out = vec![Vec::new(); splits];
+        for g in &self.groups {
+            out[g.partition].push(g.label.clone());
+        }
+        out
+    }
+}
+
 impl Partition {
     /// The codes that occur on either side, ascending.
     fn present(&self) -> Vec<u32> {

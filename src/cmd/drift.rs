@@ -97,14 +97,22 @@ pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
         .map_err(|e| Error::invalid(&args.headers, e.to_string()))?;
     drop(serving);
     let window = window(&projected, join.instances);
+    let (features, absent) = drift::present_features(baseline, &projected, &features);
     let checks = drift::run(baseline, projected, &features, &groups, &ctx.config.drift);
+    let mut method = method(&ctx.config.drift);
+    if !absent.is_empty() {
+        method.push(format!(
+            "Absent in both windows (no value on either side, nothing to test): {}.",
+            absent.join(", ")
+        ));
+    }
     Ok(Report::new(
         "drift",
         checks,
         window,
         BaselineIdentity::of(&snapshot),
         join,
-        method(&ctx.config.drift),
+        method,
     ))
 }
 
@@ -132,23 +140,23 @@ pub fn window(serving: &RecordBatch, instances: u64) -> Window {
 pub fn method(d: &DriftConfig) -> Vec<String> {
     vec![
         format!(
-            "A finding needs both: significance after Benjamini–Hochberg correction across all checks of the run (q ≤ {}), and an effect size at or above its threshold.",
+            "A finding needs both: significance after Benjamini–Hochberg correction across all checks of the run (q ≤ {}), and an effect whose 95% interval lies at or above its threshold (its low end clears it: the change is at least that large). A point effect past the threshold with a wider interval is info, listed in report.json only.",
             d.fdr
         ),
         format!(
-            "Numeric features: two-sample Kolmogorov–Smirnov test; effect = Wasserstein-1 distance / baseline SD (warn {}, alert {}); PSI on baseline deciles shown for reference.",
+            "Numeric features: two-sample Kolmogorov–Smirnov test; effect = Wasserstein-1 distance / baseline SD (warn {}, alert {}) with a delta-method interval; PSI on baseline deciles shown for reference.",
             d.numeric_warn, d.numeric_alert
         ),
         format!(
-            "Categorical features: chi-square test of homogeneity; effect = largest change in a category's share (warn {} pp, alert {} pp); Jensen–Shannon distance, PSI and Cohen's w shown for reference.",
+            "Categorical features: chi-square test of homogeneity; effect = largest change in a category's share (warn {} pp, alert {} pp), its interval from Newcombe's interval of each category's change (Bonferroni over categories); Jensen–Shannon distance, PSI and Cohen's w shown for reference.",
             d.share_warn_pp, d.share_alert_pp
         ),
         format!(
-            "A value never seen in the baseline is its own finding from {} cases and {} % of serving (alert at {} %).",
+            "A value never seen in the baseline is its own finding from {} cases and when the Wilson interval of its serving share clears {} % (alert at {} %).",
             d.new_category_min_count, d.new_category_warn_pp, d.new_category_alert_pp
         ),
         format!(
-            "Missing values: change in the missing rate (warn {} pp, alert {} pp).",
+            "Missing values: change in the missing rate, Newcombe interval (warn {} pp, alert {} pp).",
             d.missing_warn_pp, d.missing_alert_pp
         ),
         format!(

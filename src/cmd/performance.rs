@@ -14,6 +14,7 @@ use super::drift::{exit_code, window, FailOn};
 use super::Context;
 use crate::analysis::concept::{self, Seen};
 use crate::analysis::findings::{decide, Check, Kind, Severity};
+use crate::analysis::localise::localise;
 use crate::analysis::performance::{compare, metrics, Labelled};
 use crate::analysis::{drift, subgroups};
 use crate::config::Config;
@@ -100,6 +101,7 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
         vec![true; serving.num_rows()],
     )];
     let mut drift_checks = Vec::new();
+    let mut splits = Vec::new();
     if args.headers.is_some() {
         let mut resolved =
             subgroups::resolve(&config.subgroups(), baseline, &serving).map_err(|e| {
@@ -121,6 +123,7 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
             &inputs,
             &config.drift,
         );
+        splits = resolved.splits();
         groups.extend(
             resolved
                 .groups
@@ -176,16 +179,17 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
     let unapproved = versions_checks
         .iter()
         .any(|c| c.severity == Severity::Alert);
+    checks.extend(versions_checks);
+    decide(&mut checks, config.drift.fdr);
+    localise(&mut checks, &splits);
     if args.headers.is_some() && !unapproved {
         checks.extend(concept::suspected(&checks, &drift_checks));
     }
-    checks.extend(versions_checks);
-    decide(&mut checks, config.drift.fdr);
 
     let mut method = vec![
         "Metrics on labelled cases: AUROC with a DeLong 95% interval; sensitivity, specificity, PPV and NPV at the logged prediction with Wilson intervals; Brier score; expected calibration error over 10 equal-width bins.".to_string(),
         format!(
-            "A regression is a serving − baseline difference whose 95% interval (DeLong variances added; Newcombe's score interval for proportions) lies entirely below −margin (alert); a point estimate below −margin is a warning. Margins: {}.",
+            "A regression is a serving − baseline difference whose 95% interval (DeLong variances added; Newcombe's score interval for proportions) lies entirely below −margin (alert), provided its one-sided p-value against a fall of at most the margin passes Benjamini–Hochberg across the run; a point estimate below −margin with an interval that includes it is info. Margins: {}.",
             crate::config::PERFORMANCE_METRICS
                 .iter()
                 .map(|(m, _)| format!("{m} {}", config.performance.margin(m)))

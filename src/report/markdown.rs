@@ -67,8 +67,30 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
             .find(|o| o.subgroup.is_none() && o.subject == c.subject && o.kind == c.kind)
             .map(|o| o.severity)
     };
+    // A finding over all cases that one subgroup explains is told as that subgroup's
+    // finding ("sensitivity fell on thick slices"), first in its place.
+    let explaining = |o: &Check| {
+        o.explained_by.as_ref().and_then(|g| {
+            report.findings.iter().find(|c| {
+                c.subgroup.as_ref() == Some(g) && c.subject == o.subject && c.kind == o.kind
+            })
+        })
+    };
+    let told: Vec<&Check> = report.findings.iter().filter_map(explaining).collect();
     let mut also: Vec<(&str, Vec<&str>)> = Vec::new();
     for check in &report.findings {
+        if told.iter().any(|t| std::ptr::eq(*t, check)) {
+            continue;
+        }
+        if let Some(local) = explaining(check) {
+            writeln!(
+                out,
+                "- {} Over all cases: {}; no other subgroup of that split changed, so this subgroup explains it.",
+                sentence(local),
+                check.summary
+            )?;
+            continue;
+        }
         let group = check.subgroup.as_deref();
         match (group, overall(check)) {
             (Some(group), Some(severity)) if check.severity <= severity => {
@@ -154,13 +176,13 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
         writeln!(out, "## Details\n")?;
         writeln!(
             out,
-            "| severity | kind | subject | subgroup | test | statistic | q | effect (warn / alert) | n baseline / serving |"
+            "| severity | kind | subject | subgroup | test | statistic | q | effect [95% interval] (warn / alert) | n baseline / serving |"
         )?;
         writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
         for c in &report.findings {
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} {} ({} / {}) | {} / {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} {}{} ({} / {}) | {} / {} |",
                 c.severity.as_str(),
                 c.kind.as_str(),
                 c.subject,
@@ -170,6 +192,7 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
                 c.q_value.map_or("—".into(), q_text),
                 c.effect_name,
                 c.effect.map_or("—".into(), short),
+                interval_text(c),
                 short(c.threshold),
                 short(c.alert_threshold),
                 c.n_baseline,
@@ -185,7 +208,7 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "\n{} checks: {} alert, {} warn, {} significant but below the effect threshold, {} insufficient. Generated {} by {}.",
+        "\n{} checks: {} alert, {} warn, {} info (significant, or a large point effect, without an interval that clears the warn threshold), {} insufficient. Generated {} by {}.",
         report.counts.checks,
         report.counts.alert,
         report.counts.warn,
@@ -201,6 +224,14 @@ pub fn q_text(q: f64) -> String {
         "< 0.001".into()
     } else {
         format!("{q:.3}")
+    }
+}
+
+/// " [low, high]" for a check with an effect interval, else nothing.
+pub fn interval_text(c: &Check) -> String {
+    match (c.effect_ci_low, c.effect_ci_high) {
+        (Some(low), Some(high)) => format!(" [{}, {}]", short(low), short(high)),
+        _ => String::new(),
     }
 }
 
@@ -224,8 +255,9 @@ pub fn sentence(c: &Check) -> String {
         .subgroup
         .as_deref()
         .map_or(" (all cases)".to_string(), |g| format!(" ({g})"));
+    let interval = interval_text(c);
     format!(
-        "**{}: {what}**{scope}: {}; {} {} (warn at {}), q {}.",
+        "**{}: {what}**{scope}: {}; {} {}{interval} (warn at {}), q {}.",
         c.severity.as_str().to_uppercase(),
         c.summary,
         c.effect_name,

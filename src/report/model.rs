@@ -8,7 +8,7 @@ use crate::table::cases::JoinStats;
 use crate::table::snapshot::{FileDigest, ModelIdentity, Snapshot};
 
 /// Version of the report.json layout; bump on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

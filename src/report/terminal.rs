@@ -82,7 +82,7 @@ pub fn findings_table(report: &super::model::Report, color: bool, limit: usize) 
         "subject",
         "subgroup",
         "change",
-        "effect (warn)",
+        "effect [interval] (warn)",
         "q",
     ]);
     for c in report.findings.iter().take(limit) {
@@ -99,8 +99,9 @@ pub fn findings_table(report: &super::model::Report, color: bool, limit: usize) 
             Cell::new(c.subgroup.as_deref().unwrap_or("all")),
             Cell::new(&c.summary),
             Cell::new(format!(
-                "{} ({})",
+                "{}{} ({})",
                 c.effect.map_or("—".into(), short),
+                super::markdown::interval_text(c),
                 short(c.threshold)
             )),
             Cell::new(c.q_value.map_or("—".into(), super::markdown::q_text)),

@@ -11,6 +11,7 @@ pub mod distance;
 pub mod fdr;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod interval;
 pub mod ks;
 pub mod proportion;
 pub mod roc;

@@ -209,7 +209,7 @@ fn json_flag_prints_the_report_on_stdout() {
         "-q",
     ]);
     let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
 }
 
 #[test]

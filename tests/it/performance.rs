@@ -47,7 +47,7 @@ fn a_silent_model_swap_raises_the_unapproved_version_alert() {
 #[test]
 fn a_revised_label_definition_is_seen_as_concept_drift() {
     let wd = Workdir::new();
-    prepare(&wd, "label-redefinition", "500", "22");
+    prepare(&wd, "label-redefinition", "1000", "22");
     let report = performance(
         &wd,
         &["--headers", "serving/h.parquet", "--fail-on", "warn"],

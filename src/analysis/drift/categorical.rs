@@ -5,8 +5,12 @@
 //! JS distance alone misses a 50/50 → 60/40 sex shift (JS ≈ 0.07); a 10-point change in a
 //! share is what a clinician reads and acts on.
 
+use super::numeric::CONFIDENCE;
+use crate::analysis::findings::IntervalFn;
 use crate::stats::chisq::chi2_contingency;
 use crate::stats::distance::{jensen_shannon, psi};
+use crate::stats::interval::share_change_interval;
+use crate::stats::proportion::newcombe_diff;
 
 pub struct CategoricalResult {
     pub statistic: f64,
@@ -27,16 +31,10 @@ pub fn compare(baseline: &[f64], serving: &[f64]) -> Option<CategoricalResult> {
         return None;
     }
     let chi2 = chi2_contingency(&[baseline.to_vec(), serving.to_vec()])?;
-    let mut top = 0;
-    let mut effect = 0.0;
+    let (effect, top, _) = share_change_interval(baseline, serving, CONFIDENCE)?;
     let mut w2 = 0.0;
     for i in 0..baseline.len() {
         let (pb, ps) = (baseline[i] / nb, serving[i] / ns);
-        let change = (ps - pb).abs() * 100.0;
-        if change > effect {
-            effect = change;
-            top = i;
-        }
         if pb > 0.0 {
             w2 += (ps - pb).powi(2) / pb;
         }
@@ -44,11 +42,32 @@ pub fn compare(baseline: &[f64], serving: &[f64]) -> Option<CategoricalResult> {
     Some(CategoricalResult {
         statistic: chi2.statistic,
         p_value: chi2.p_value,
-        effect_pp: effect,
+        effect_pp: 100.0 * effect,
         top,
         js: jensen_shannon(baseline, serving),
         psi: psi(baseline, serving),
         cohens_w: w2.sqrt(),
+    })
+}
+
+/// The interval of `|k_s/n_s − k_b/n_b|` in percentage points (Newcombe's hybrid score
+/// interval of the difference, folded at 0), at any confidence: a missing rate, a label
+/// prevalence, a cluster's share.
+pub fn change_interval(kb: u64, nb: u64, ks: u64, ns: u64) -> IntervalFn {
+    IntervalFn::new(move |confidence| {
+        let (d, ci) = newcombe_diff(ks, ns, kb, nb, confidence)?;
+        let low = if d >= 0.0 { ci.low } else { -ci.high }.max(0.0);
+        let high = ci.low.abs().max(ci.high.abs());
+        Some((100.0 * low, 100.0 * high))
+    })
+}
+
+/// The interval of the largest share change (see [`share_change_interval`]) in
+/// percentage points, at any confidence.
+pub fn share_interval(baseline: Vec<f64>, serving: Vec<f64>) -> IntervalFn {
+    IntervalFn::new(move |confidence| {
+        share_change_interval(&baseline, &serving, confidence)
+            .map(|(_, _, ci)| (100.0 * ci.low, 100.0 * ci.high))
     })
 }
 

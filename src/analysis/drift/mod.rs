@@ -16,12 +16,13 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use rayon::prelude::*;
 
 use super::actions;
-use super::findings::{decide, Check, Kind, Severity};
+use super::findings::{decide, Check, IntervalFn, Kind, Severity};
+use super::localise::localise;
 use super::subgroups::{Partition, Resolved, UNPLACED};
 use crate::config::DriftConfig;
+use crate::stats::proportion::wilson;
 use crate::table::cases::{Feature, FeatureKind};
 use crate::table::schema;
-use numeric::short;
 
 /// A missing value in a coded categorical column.
 const MISSING: u32 = u32::MAX;
@@ -252,7 +253,30 @@ pub fn run(
     }
     drop(columns);
     decide(&mut checks, config.fdr);
+    localise(&mut checks, &subgroups.splits());
     checks
+}
+
+/// Splits `features` into those with a value in at least one row of either table, and the
+/// names of those with none on either side (an MR tag at a CT-only site). An absent feature
+/// has nothing to test: it is named once in the report's method and changes no status.
+pub fn present_features(
+    baseline: &RecordBatch,
+    serving: &RecordBatch,
+    features: &[Feature],
+) -> (Vec<Feature>, Vec<String>) {
+    let has_value = |table: &RecordBatch, name: &str| {
+        table
+            .column_by_name(name)
+            .is_some_and(|c| c.null_count() < c.len())
+    };
+    let (present, absent): (Vec<&Feature>, Vec<&Feature>) = features
+        .iter()
+        .partition(|f| has_value(baseline, &f.name) || has_value(serving, &f.name));
+    (
+        present.into_iter().cloned().collect(),
+        absent.into_iter().map(|f| f.name.clone()).collect(),
+    )
 }
 
 /// For each column, the earlier column it duplicates, if any: the same values row by row
@@ -629,15 +653,11 @@ fn numeric_check(
     if let Some(r) = numeric::compare(b, s) {
         check.statistic = Some(r.ks_statistic);
         check.p_value = Some(r.p_value);
-        check.effect = Some(r.effect);
+        check.set_effect_with(r.effect, r.interval);
         if let Some(psi) = r.psi {
             check.extra.insert("psi", psi);
         }
-        check.summary = format!(
-            "median {} → {}",
-            short(r.baseline_median),
-            short(r.serving_median)
-        );
+        check.summary = r.moved;
     }
     check
 }
@@ -677,7 +697,10 @@ fn categorical_check(
     let r = categorical::compare(&cb, &cs)?;
     check.statistic = Some(r.statistic);
     check.p_value = Some(r.p_value);
-    check.effect = Some(r.effect_pp);
+    check.set_effect_with(
+        r.effect_pp,
+        categorical::share_interval(cb.clone(), cs.clone()),
+    );
     check.extra.insert("cohens_w", r.cohens_w);
     if let Some(js) = r.js {
         check.extra.insert("js_distance", js);
@@ -724,7 +747,11 @@ fn new_categories(column: &Column, cb: &[f64], cs: &[f64], config: &DriftConfig)
             check.statistic = Some(stat);
             check.p_value = Some(p);
         }
-        check.effect = Some(100.0 * cs[i] / ns);
+        let (k, n) = (cs[i] as u64, ns as u64);
+        check.set_effect_with(
+            100.0 * cs[i] / ns,
+            IntervalFn::new(move |c| wilson(k, n, c).map(|ci| (100.0 * ci.low, 100.0 * ci.high))),
+        );
         check.summary = format!(
             "{name:?} in {} serving cases ({:.1}%), never in the baseline",
             cs[i],
@@ -755,7 +782,10 @@ fn missingness(column: &Column, config: &DriftConfig) -> Option<Check> {
         check.statistic = Some(stat);
         check.p_value = Some(p);
     }
-    check.effect = Some((rs - rb).abs() * 100.0);
+    check.set_effect_with(
+        (rs - rb).abs() * 100.0,
+        categorical::change_interval(mb, nb, ms, ns),
+    );
     check.summary = format!(
         "missing in {:.1}% → {:.1}% of cases",
         100.0 * rb,
