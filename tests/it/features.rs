@@ -192,6 +192,20 @@ fn a_headers_table_with_only_some_columns_is_accepted_and_the_rest_are_absent() 
         stderr.contains("absent from headers") && stderr.contains("software_versions"),
         "{stderr}"
     );
+    // Every feature by default: those absent on both sides are named, not tested.
+    wd.run_expect(&drift_args("serving/site.parquet"), 0);
+    let all = report(&wd);
+    assert_eq!(
+        feature_subjects(&all),
+        BTreeSet::from([
+            "manufacturer".into(),
+            "patient_sex".into(),
+            "slice_thickness".into()
+        ])
+    );
+    let method = all["method"].to_string();
+    assert!(method.contains("software_versions"), "{method}");
+
     wd.write(
         "postmarket.yaml",
         "drift:\n  features: [slice_thickness, patient_sex, manufacturer]\n",
