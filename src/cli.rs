@@ -10,7 +10,8 @@ Exit codes:
   1  findings at or above --fail-on
   2  usage or configuration error
   3  unreadable or inconsistent input (missing file, schema mismatch, no rows,
-     or any rejected file/line with --strict)";
+     or any rejected file/line with --strict), or an output that could not be
+     written (outputs are atomic: the previous file or none is left)";
 
 #[derive(Debug, Parser)]
 #[command(

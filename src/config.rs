@@ -217,7 +217,8 @@ pub struct DriftConfig {
     /// Missing-value rate change, percentage points.
     pub missing_warn_pp: f64,
     pub missing_alert_pp: f64,
-    /// Which features to test (default: every header feature).
+    /// Which features `drift` and `explore` test (default: every header feature and extra
+    /// tag). The case table keeps every feature either way, for subgroups and clustering.
     pub features: Option<Vec<String>>,
 }
 
@@ -551,6 +552,7 @@ impl Config {
                 ));
             }
         }
+        self.validate_feature_names()?;
         for (metric, margin) in &self.performance.margins {
             if !PERFORMANCE_METRICS.iter().any(|(m, _)| m == metric) {
                 let known: Vec<&str> = PERFORMANCE_METRICS.iter().map(|(m, _)| *m).collect();
@@ -585,6 +587,43 @@ impl Config {
             return Err(format!(
                 "logs.threshold: expected a number in [0, 1], got {t}"
             ));
+        }
+        Ok(())
+    }
+
+    /// `drift.features` and the clustering's lists must name features: a header feature
+    /// column or an extra tag.
+    fn validate_feature_names(&self) -> Result<(), String> {
+        let catalogue = crate::table::cases::features(&self.extra_tags);
+        let known = || {
+            catalogue
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut lists = vec![
+            ("cluster.numeric", &self.cluster.numeric),
+            ("cluster.categorical", &self.cluster.categorical),
+        ];
+        if let Some(names) = &self.drift.features {
+            if names.is_empty() {
+                return Err("drift.features: expected at least one feature (omit the key to test every feature)".into());
+            }
+            lists.insert(0, ("drift.features", names));
+        }
+        for (key, names) in lists {
+            for (i, name) in names.iter().enumerate() {
+                if !catalogue.iter().any(|f| &f.name == name) {
+                    return Err(format!(
+                        "{key}: unknown feature {name:?}; expected one of {}",
+                        known()
+                    ));
+                }
+                if names[..i].contains(name) {
+                    return Err(format!("{key}: {name:?} given twice"));
+                }
+            }
         }
         Ok(())
     }
@@ -643,6 +682,30 @@ mod tests {
         let err = Config::parse("extra_tags:\n  - {name: kvp, tag: '0018,0060', kind: numeric}\n")
             .unwrap_err();
         assert!(err.contains("built-in"), "{err}");
+    }
+
+    #[test]
+    fn drift_features_must_name_known_features() {
+        let err = Config::parse("drift:\n  features: [patient_sex, kvpp]\n").unwrap_err();
+        assert!(
+            err.contains("drift.features") && err.contains("\"kvpp\""),
+            "{err}"
+        );
+        let err = Config::parse("drift:\n  features: []\n").unwrap_err();
+        assert!(err.contains("drift.features"), "{err}");
+        let err = Config::parse("drift:\n  features: [kvp, kvp]\n").unwrap_err();
+        assert!(err.contains("twice"), "{err}");
+        let ok = Config::parse(
+            "extra_tags:\n  - {name: protocol_name, tag: '0018,1030', kind: categorical}\ndrift:\n  features: [protocol_name, kvp]\n",
+        )
+        .unwrap();
+        assert_eq!(ok.drift.features.unwrap(), ["protocol_name", "kvp"]);
+    }
+
+    #[test]
+    fn cluster_features_must_name_known_features() {
+        let err = Config::parse("cluster:\n  numeric: [slice_thicknes]\n").unwrap_err();
+        assert!(err.contains("cluster.numeric"), "{err}");
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub mod exit {
     pub const FINDINGS: i32 = 1;
     /// Usage or configuration error.
     pub const USAGE: i32 = 2;
-    /// Unreadable or inconsistent input (corrupt baseline, schema mismatch, no rows).
+    /// Unreadable or inconsistent input (corrupt baseline, schema mismatch, no rows), or a
+    /// failed output.
     pub const INPUT: i32 = 3;
 }
 
@@ -28,6 +29,8 @@ pub enum Error {
     },
     #[error("invalid config {path}: {message}")]
     ParseConfig { path: PathBuf, message: String },
+    #[error("invalid config {key}: {message}")]
+    ConfigValue { key: &'static str, message: String },
     #[error("invalid argument: {0}")]
     Usage(String),
     #[error("could not read pseudonymisation key from {source_name}")]
@@ -66,6 +69,7 @@ impl Error {
         match self {
             Error::ReadConfig { .. }
             | Error::ParseConfig { .. }
+            | Error::ConfigValue { .. }
             | Error::Usage(_)
             | Error::ReadKey { .. }
             | Error::WeakKey(_) => exit::USAGE,

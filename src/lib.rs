@@ -10,8 +10,10 @@
 //!   SciPy/scikit-learn fixtures.
 //! - [`config`] is the YAML configuration, validated strictly.
 //! - [`cmd`] has one module per subcommand: arguments → library calls → output.
+//! - [`atomic`] is how every output file is written: in full, or not at all.
 
 pub mod analysis;
+pub mod atomic;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

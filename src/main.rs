@@ -34,15 +34,18 @@ fn run(cli: &Cli) -> Result<i32, Error> {
     }
 }
 
-/// Prints the error and its chain of causes, like fd and cargo-nextest do.
+/// Prints the error and its chain of causes, like fd and cargo-nextest do. Written, not
+/// `eprintln!`ed: a closed stderr must not turn the error into a panic.
 fn report(e: &Error) {
-    eprintln!("error: {e}");
+    use std::io::Write;
+    let mut text = format!("error: {e}\n");
     let mut source = std::error::Error::source(e);
     if source.is_some() {
-        eprintln!("\nCaused by:");
+        text.push_str("\nCaused by:\n");
     }
     while let Some(cause) = source {
-        eprintln!("    {cause}");
+        text.push_str(&format!("    {cause}\n"));
         source = cause.source();
     }
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }

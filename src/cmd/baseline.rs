@@ -32,13 +32,18 @@ pub struct BaselineArgs {
 }
 
 pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
-    let manifest = build(args, ctx)?;
+    let (manifest, absent) = build(args, ctx)?;
     if ctx.chatty {
+        let absent = if absent.is_empty() {
+            "none".to_string()
+        } else {
+            absent.join(", ")
+        };
         let model = manifest
             .model
             .as_ref()
             .map_or("—".to_string(), |m| format!("{} {}", m.name, m.version));
-        eprintln!(
+        note!(
             "{}",
             key_values(
                 "baseline",
@@ -54,6 +59,7 @@ pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
                     ),
                     ("model".into(), model),
                     ("features".into(), manifest.features.len().to_string()),
+                    ("absent from headers".into(), absent),
                     ("snapshot".into(), args.output.display().to_string()),
                 ],
                 ctx.color,
@@ -63,14 +69,29 @@ pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
     Ok(exit::OK)
 }
 
-/// Builds and writes the snapshot; returns its manifest.
-pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<Manifest> {
+/// Builds and writes the snapshot; returns its manifest and the features its headers lack
+/// (absent: nulls in the snapshot).
+pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<(Manifest, Vec<String>)> {
     let features = features(&ctx.config.extra_tags);
     let (headers, inferences) = rayon::join(
         || load_headers(&args.headers, &features, ctx.config.unit),
         || load_inferences(&args.inferences),
     );
     let (headers, inferences) = (headers?, inferences?);
+    // Testing a feature the validation data lacks would compare against nothing.
+    for name in ctx.config.drift.features.iter().flatten() {
+        if headers.column_by_name(name).is_none() {
+            return Err(Error::invalid(
+                &args.headers,
+                format!("no column {name}, which drift.features asks to test"),
+            ));
+        }
+    }
+    let absent: Vec<String> = features
+        .iter()
+        .filter(|f| headers.column_by_name(&f.name).is_none())
+        .map(|f| f.name.clone())
+        .collect();
     let inference_rows = inferences.num_rows();
     let (cases, join) = build_cases(&headers, Some(inferences), &features, ctx.config.unit)
         .map_err(|e| Error::invalid(&args.headers, e))?;
@@ -109,7 +130,8 @@ pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<Manifest> {
         }
     };
     snapshot::write(&args.output, &cases, cluster.as_ref(), manifest)?;
-    snapshot::load(&args.output).map(|s| s.manifest)
+    let manifest = snapshot::load(&args.output)?.manifest;
+    Ok((manifest, absent))
 }
 
 /// Fits the acquisition clustering the config describes on the baseline cases.

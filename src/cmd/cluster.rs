@@ -51,7 +51,7 @@ pub fn run(args: &ClusterArgs, ctx: &Context) -> Result<i32> {
     let report = build(args, ctx)?;
     super::deliver(&report, &args.output, args.json, None, ctx)?;
     if ctx.chatty {
-        eprintln!(
+        note!(
             "novel cases in {}",
             args.output.join("novel.parquet").display()
         );

@@ -40,7 +40,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         candidate: false,
     };
     let truth = super::synth::generate(&synth_args)?;
-    eprintln!(
+    note!(
         "1. synth: {} series × {} slices per side, scenario {} → {}",
         truth.cases_per_side,
         truth.slices_per_series,
@@ -60,8 +60,8 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         summary
             .rejects
             .write(&out.join(side).join("scan-rejects.parquet"))?;
-        eprintln!("2. scan {side} → {}", headers.display());
-        eprintln!("{}", super::scan::summary_table(&summary, ctx.color));
+        note!("2. scan {side} → {}", headers.display());
+        note!("{}", super::scan::summary_table(&summary, ctx.color));
 
         let inferences = out.join(side).join("inferences.parquet");
         let logs = ingest(
@@ -72,8 +72,8 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         )?;
         logs.rejects
             .write(&out.join(side).join("logs-rejects.parquet"))?;
-        eprintln!("3. logs {side} → {}", inferences.display());
-        eprintln!("{}", super::logs::summary_table(&logs, ctx.color));
+        note!("3. logs {side} → {}", inferences.display());
+        note!("{}", super::logs::summary_table(&logs, ctx.color));
     }
     let baseline_dir = out.join("baseline-snapshot");
     let baseline_args = super::baseline::BaselineArgs {
@@ -81,8 +81,8 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         inferences: out.join("baseline/inferences.parquet"),
         output: baseline_dir.clone(),
     };
-    let manifest = super::baseline::build(&baseline_args, ctx)?;
-    eprintln!(
+    let (manifest, _) = super::baseline::build(&baseline_args, ctx)?;
+    note!(
         "4. baseline: {} cases → {}",
         manifest.join.cases,
         baseline_dir.display()
@@ -136,7 +136,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         ctx,
     );
 
-    eprintln!(
+    note!(
         "\ndemo finished: reports in {} (drift, performance, cluster), tables in {}, synthetic truth in {}",
         out.display(),
         out.display(),
@@ -147,12 +147,12 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
 
 /// Prints one analysis step: its findings table, status and the top finding's action.
 fn show(title: &str, report: &crate::report::model::Report, ctx: &Context) {
-    eprintln!("\n{title}");
-    eprintln!(
+    note!("\n{title}");
+    note!(
         "{}",
         crate::report::terminal::findings_table(report, ctx.color, 8)
     );
-    eprintln!(
+    note!(
         "status: {} ({} alert, {} warn of {} checks)",
         report.status.as_str(),
         report.counts.alert,
@@ -160,7 +160,7 @@ fn show(title: &str, report: &crate::report::model::Report, ctx: &Context) {
         report.counts.checks
     );
     if let Some(top) = report.findings.first() {
-        eprintln!("Top finding: {}", crate::report::markdown::sentence(top));
-        eprintln!("What to do: {}", top.action);
+        note!("Top finding: {}", crate::report::markdown::sentence(top));
+        note!("What to do: {}", top.action);
     }
 }

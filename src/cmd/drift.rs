@@ -72,23 +72,23 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
 /// Loads everything, runs the drift engine, and returns the report.
 pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
     let snapshot = snapshot::load(&args.baseline)?;
+    let features = super::tested_features(&snapshot, &ctx.config)?;
     let (serving, join, _) =
         super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
-    let manifest = &snapshot.manifest;
     let baseline = &snapshot.cases;
     let defs = ctx.config.subgroups();
     let groups = subgroups::resolve(&defs, baseline, &serving).map_err(|e| Error::ParseConfig {
         path: "subgroups".into(),
         message: e,
     })?;
-    // Past the subgroups (a condition may name any column), drift needs only the features,
-    // the model's output and the timestamps: the UIDs (a fifth of the table's memory) and the
-    // model and label columns go.
+    // Past the subgroups (a condition may name any column), drift needs only the tested
+    // features, the model's output and the timestamps: the UIDs (a fifth of the table's
+    // memory), the untested features and the model and label columns go.
     let schema = serving.schema();
     let keep: Vec<usize> = (0..schema.fields().len())
         .filter(|&i| {
             let name = schema.field(i).name();
-            manifest.features.iter().any(|f| &f.name == name)
+            features.iter().any(|f| &f.name == name)
                 || [schema::SCORE, schema::PREDICTION, schema::TIMESTAMP].contains(&name.as_str())
         })
         .collect();
@@ -97,7 +97,7 @@ pub fn build(args: &DriftArgs, ctx: &Context) -> Result<Report> {
         .map_err(|e| Error::invalid(&args.headers, e.to_string()))?;
     drop(serving);
     let window = window(&projected, join.instances);
-    let (features, absent) = drift::present_features(baseline, &projected, &manifest.features);
+    let (features, absent) = drift::present_features(baseline, &projected, &features);
     let checks = drift::run(baseline, projected, &features, &groups, &ctx.config.drift);
     let mut method = method(&ctx.config.drift);
     if !absent.is_empty() {

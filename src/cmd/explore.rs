@@ -80,11 +80,12 @@ pub struct Exploration {
 pub fn run(args: &ExploreArgs, ctx: &Context) -> Result<i32> {
     let exploration = build(args, ctx)?;
     if args.json {
-        serde_json::to_writer_pretty(std::io::stdout().lock(), &exploration)
-            .map_err(|e| Error::write("stdout", e.into()))?;
-        println!();
+        super::print(|out| {
+            serde_json::to_writer_pretty(&mut *out, &exploration)?;
+            writeln!(out)
+        })?;
     } else {
-        print_tables(&exploration, ctx.color);
+        print_tables(&exploration, ctx.color)?;
     }
     Ok(exit::OK)
 }
@@ -92,9 +93,9 @@ pub fn run(args: &ExploreArgs, ctx: &Context) -> Result<i32> {
 pub fn build(args: &ExploreArgs, ctx: &Context) -> Result<Exploration> {
     let expr = Expr::parse(&args.condition).map_err(|e| Error::Usage(format!("--where: {e}")))?;
     let snapshot = snapshot::load(&args.baseline)?;
+    let mut features = super::tested_features(&snapshot, &ctx.config)?;
     let (serving, _, _) =
         super::serving_cases(&snapshot, &args.headers, args.inferences.as_deref())?;
-    let manifest = &snapshot.manifest;
     let select = |batch: &RecordBatch| -> Result<BooleanArray> {
         let bound = expr
             .bind(&batch.schema(), ALIASES)
@@ -115,7 +116,6 @@ pub fn build(args: &ExploreArgs, ctx: &Context) -> Result<Exploration> {
     let rest = filter(&serving, &not(&in_serving));
     let base = filter(&snapshot.cases, &in_baseline);
 
-    let mut features: Vec<Feature> = manifest.features.clone();
     if sub.column_by_name(schema::SCORE).is_some() && base.column_by_name(schema::SCORE).is_some() {
         features.push(Feature {
             name: schema::SCORE.into(),
@@ -249,7 +249,7 @@ fn labelled(batch: &RecordBatch) -> Option<Labelled> {
     Some(g)
 }
 
-fn print_tables(e: &Exploration, color: bool) {
+fn print_tables(e: &Exploration, color: bool) -> Result<()> {
     let new_table = |header: Vec<&str>| {
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED)
@@ -260,10 +260,13 @@ fn print_tables(e: &Exploration, color: bool) {
         t.set_header(header);
         t
     };
-    eprintln!("subgroup: {}", e.condition);
-    eprintln!(
+    note!("subgroup: {}", e.condition);
+    note!(
         "cases: {} in the subgroup, {} in the rest of the window; {} of {} baseline cases match",
-        e.sizes["subgroup"], e.sizes["rest"], e.sizes["baseline subgroup"], e.sizes["baseline"]
+        e.sizes["subgroup"],
+        e.sizes["rest"],
+        e.sizes["baseline subgroup"],
+        e.sizes["baseline"]
     );
     let test = |c: &Option<Comparison>| {
         c.as_ref().map_or("—".to_string(), |c| {
@@ -296,7 +299,6 @@ fn print_tables(e: &Exploration, color: bool) {
             test(&row.versus_rest),
         ]);
     }
-    println!("{t}");
     let mut p = new_table(vec![
         "performance",
         "labelled (pos)",
@@ -321,7 +323,11 @@ fn print_tables(e: &Exploration, color: bool) {
             rate(m.specificity),
         ]);
     }
-    if !p.is_empty() {
-        println!("{p}");
-    }
+    super::print(|out| {
+        writeln!(out, "{t}")?;
+        if !p.is_empty() {
+            writeln!(out, "{p}")?;
+        }
+        Ok(())
+    })
 }

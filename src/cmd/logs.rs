@@ -41,18 +41,18 @@ pub fn run(args: &LogsArgs, ctx: &Context) -> Result<i32> {
         summary.rejects.write(path)?;
     }
     if ctx.chatty {
-        eprintln!("{}", summary_table(&summary, ctx.color));
+        note!("{}", summary_table(&summary, ctx.color));
         for r in summary.rejects.items.iter().take(5) {
             let line = r.line.map(|l| format!(":{l}")).unwrap_or_default();
-            eprintln!("rejected {}{line}: {}", r.source, r.reason);
+            note!("rejected {}{line}: {}", r.source, r.reason);
         }
         if summary.rejects.len() > 5 {
-            eprintln!(
+            note!(
                 "… {} more rejected (see --rejects)",
                 summary.rejects.len() - 5
             );
         }
-        eprintln!("wrote {}", args.output.display());
+        note!("wrote {}", args.output.display());
     }
     if summary.rows_written == 0 {
         return Err(Error::NoInput(

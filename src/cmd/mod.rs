@@ -1,5 +1,18 @@
 //! One module per subcommand: its arguments, and a `run` that calls the library and writes
 //! the outputs. Each returns the process exit code.
+//!
+//! What a command prints goes through [`print`] (stdout) and `note!` (stderr), for which a
+//! reader that went away (`postmarket drift --json | head`) is not an error: like ripgrep
+//! and fd, the run ends as it would have, its files written and its exit code unchanged.
+
+/// `eprintln!` for progress and summaries, without its panic when stderr is a closed pipe
+/// (`2>&1 | head`): they are for a person watching, who has stopped.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 pub mod baseline;
 pub mod cluster;
@@ -12,6 +25,7 @@ pub mod performance;
 pub mod scan;
 pub mod synth;
 
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::cli::GlobalArgs;
@@ -19,7 +33,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::report::model::Report;
 use crate::report::terminal;
-use crate::table::cases::{build_cases, JoinStats};
+use crate::table::cases::{self, build_cases, Feature, JoinStats};
 use crate::table::inputs::{load_headers, load_inferences};
 use crate::table::snapshot::Snapshot;
 
@@ -61,17 +75,16 @@ pub fn deliver(
         crate::report::junit::write_file(report, path)?;
     }
     if json {
-        crate::report::json::write(report, std::io::stdout().lock())
-            .map_err(|e| Error::write("stdout", e))?;
+        print(|out| crate::report::json::write(report, out))?;
     }
     if ctx.chatty {
-        eprintln!("{}", terminal::findings_table(report, ctx.color, 15));
+        note!("{}", terminal::findings_table(report, ctx.color, 15));
         let status = match (report.command.as_str(), report.status) {
             ("gate", crate::report::model::Status::Alert) => "FAIL",
             ("gate", _) => "pass",
             (_, status) => status.as_str(),
         };
-        eprintln!(
+        note!(
             "{}: {status} — {} alert, {} warn, {} insufficient of {} checks; report in {}",
             report.command,
             report.counts.alert,
@@ -82,6 +95,37 @@ pub fn deliver(
         );
     }
     Ok(())
+}
+
+/// Writes to stdout through `write`, flushed. A closed pipe (the reader, say `head`, has
+/// all it wanted) ends the output quietly; any other failure is an error.
+pub fn print(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(|e| Error::write("stdout", e)),
+    }
+}
+
+/// The features this run tests: the snapshot's, narrowed to those `drift.features` names.
+/// A name the snapshot lacks is a config error: the baseline was built without it.
+pub fn tested_features(snapshot: &Snapshot, config: &Config) -> Result<Vec<Feature>> {
+    let features = &snapshot.manifest.features;
+    cases::select(features, config.drift.features.as_deref()).map_err(|unknown| {
+        Error::ConfigValue {
+            key: "drift.features",
+            message: format!(
+                "{} not among the features of the baseline snapshot {} ({}); rebuild the baseline with this config",
+                unknown.join(", "),
+                snapshot.dir.display(),
+                features
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    })
 }
 
 /// The serving case table (joined with the inferences when given, which the last value

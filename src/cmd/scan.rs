@@ -46,8 +46,8 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
         summary.rejects.write(path)?;
     }
     if ctx.chatty {
-        eprintln!("{}", summary_table(&summary, ctx.color));
-        eprintln!("wrote {}", args.output.display());
+        note!("{}", summary_table(&summary, ctx.color));
+        note!("wrote {}", args.output.display());
     }
     if summary.files_seen == 0 {
         return Err(Error::NoInput(format!(

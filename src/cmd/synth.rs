@@ -42,7 +42,7 @@ pub struct SynthArgs {
 pub fn run(args: &SynthArgs, ctx: &Context) -> Result<i32> {
     let truth = generate(args)?;
     if ctx.chatty {
-        eprintln!(
+        note!(
             "wrote {} cases × {} slices per side to {} (scenario: {})",
             truth.cases_per_side,
             truth.slices_per_series,

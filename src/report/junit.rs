@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::model::Report;
 use crate::analysis::findings::{Check, Severity};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
     let count = |s: Severity| report.checks.iter().filter(|c| c.severity == s).count();
@@ -45,15 +45,9 @@ pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
     writeln!(out, "</testsuite>")
 }
 
-/// Writes the XML to `path`.
+/// Writes the XML to `path`, in full or not at all.
 pub fn write_file(report: &Report, path: &Path) -> Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
-    }
-    let file = std::fs::File::create(path).map_err(|e| Error::write(path, e))?;
-    let mut out = io::BufWriter::new(file);
-    write(report, &mut out).map_err(|e| Error::write(path, e))?;
-    out.flush().map_err(|e| Error::write(path, e))
+    crate::atomic::write_with(path, |out| write(report, out))
 }
 
 fn write_case(c: &Check, out: &mut impl Write) -> io::Result<()> {

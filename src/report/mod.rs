@@ -8,16 +8,15 @@ pub mod terminal;
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::atomic;
+use crate::error::Result;
 use model::Report;
 
-/// Writes report.json and report.md into `dir`.
+/// Writes report.json and report.md into `dir`, both in full or neither: each is staged
+/// beside its destination and they are put in place once both are complete.
 pub fn write_files(report: &Report, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let json_path = dir.join("report.json");
-    let file = std::fs::File::create(&json_path).map_err(|e| Error::write(&json_path, e))?;
-    json::write(report, std::io::BufWriter::new(file)).map_err(|e| Error::write(&json_path, e))?;
-    let md_path = dir.join("report.md");
-    let file = std::fs::File::create(&md_path).map_err(|e| Error::write(&md_path, e))?;
-    markdown::write(report, std::io::BufWriter::new(file)).map_err(|e| Error::write(&md_path, e))
+    let json = atomic::stage_with(&dir.join("report.json"), |out| json::write(report, out))?;
+    let markdown = atomic::stage_with(&dir.join("report.md"), |out| markdown::write(report, out))?;
+    json.commit()?;
+    markdown.commit()
 }

@@ -68,6 +68,27 @@ pub fn features(extras: &[ExtraTag]) -> Vec<Feature> {
     out
 }
 
+/// The features `names` (`drift.features`) selects from `all`, in `all`'s order; every
+/// feature when `names` is `None`. Names not among `all` come back as the error.
+pub fn select(all: &[Feature], names: Option<&[String]>) -> Result<Vec<Feature>, Vec<String>> {
+    let Some(names) = names else {
+        return Ok(all.to_vec());
+    };
+    let unknown: Vec<String> = names
+        .iter()
+        .filter(|n| !all.iter().any(|f| &f.name == *n))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    Ok(all
+        .iter()
+        .filter(|f| names.contains(&f.name))
+        .cloned()
+        .collect())
+}
+
 /// Inference columns carried into the case table when inferences are joined.
 const INFERENCE_COLUMNS: &[&str] = &[
     schema::TIMESTAMP,
@@ -99,8 +120,8 @@ pub fn unit_key(unit: Unit) -> &'static str {
     }
 }
 
-/// Builds the case table. `headers` must have the `headers.parquet` columns for the
-/// features asked for; a missing column is an error naming it. `inferences` is taken by
+/// Builds the case table. `headers` must have the unit's key as text; a feature column it
+/// lacks becomes a column of nulls (an absent feature). `inferences` is taken by
 /// value so its memory goes as soon as the join is done (pass a clone — cheap, the
 /// columns are shared — to keep using it).
 pub fn build_cases(
@@ -165,12 +186,15 @@ pub fn build_cases(
         )),
     ];
     for feature in features {
-        let column = headers.column_by_name(&feature.name).ok_or_else(|| {
-            format!(
-                "headers have no column {:?} (a feature of this run)",
-                feature.name
-            )
-        })?;
+        let Some(column) = headers.column_by_name(&feature.name) else {
+            let data_type = match feature.kind {
+                FeatureKind::Numeric => DataType::Float64,
+                FeatureKind::Categorical => DataType::Utf8,
+            };
+            columns.push(arrow_array::new_null_array(&data_type, units));
+            fields.push(Field::new(&feature.name, data_type, true));
+            continue;
+        };
         let (data_type, array) = match (feature.kind, single) {
             (FeatureKind::Numeric, true) => {
                 (DataType::Float64, single_numeric(column, firsts.as_ref())?)
@@ -704,5 +728,41 @@ mod join_tests {
             vec![None],
             "a non-finite value is still null when nothing is copied"
         );
+    }
+
+    #[test]
+    fn a_feature_the_headers_lack_is_a_column_of_nulls() {
+        let h = headers(&["b", "a", "b"], &[1.0, 5.0, 3.0]);
+        let features = vec![
+            Feature {
+                name: "kvp".into(),
+                kind: FeatureKind::Numeric,
+            },
+            Feature {
+                name: "software_versions".into(),
+                kind: FeatureKind::Categorical,
+            },
+        ];
+        let (cases, _) = build_cases(&h, None, &features, Unit::Series).unwrap();
+        assert_eq!(access::numeric(&cases, "kvp").unwrap(), vec![None, None]);
+        assert_eq!(
+            access::text(&cases, "software_versions").unwrap(),
+            vec![None, None]
+        );
+    }
+
+    #[test]
+    fn select_keeps_the_catalogue_order_and_names_unknown_features() {
+        let all = features(&[]);
+        let names = vec!["kvp".to_string(), "modality".to_string()];
+        let picked: Vec<String> = select(&all, Some(&names))
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(picked, ["modality", "kvp"]);
+        assert_eq!(select(&all, None).unwrap(), all);
+        let typo = vec!["kvpp".to_string(), "modality".to_string()];
+        assert_eq!(select(&all, Some(&typo)).unwrap_err(), ["kvpp"]);
     }
 }

@@ -1,51 +1,111 @@
 //! Loading `headers.parquet` and `inferences.parquet` for analysis, with their schemas
 //! checked: a file from another tool or version is refused naming the column at fault.
+//!
+//! A headers table need not come from `postmarket scan`: a site's own metadata export with
+//! any subset of the columns will do. It needs the key of a case (the unit's UID, as
+//! text); every feature it has must have the right type family, and a feature it lacks is
+//! absent (nulls, see [`crate::table::cases`]).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_schema::DataType;
+use arrow_schema::{DataType, Schema};
 
 use crate::config::Unit;
 use crate::error::{Error, Result};
-use crate::table::cases::{unit_key, Feature};
+use crate::table::cases::{unit_key, Feature, FeatureKind};
 use crate::table::parquet::{read_all, read_columns};
 use crate::table::schema;
 use crate::table::snapshot::concat;
 
-/// Reads the columns of a headers table that cases of `unit` with `features` need (its
-/// key and the features); it must have the identity columns as text.
+/// Reads the columns of a headers table that cases of `unit` with `features` need: its
+/// key, which must be there as text, and those of the features it has.
 pub fn load_headers(path: &Path, features: &[Feature], unit: Unit) -> Result<RecordBatch> {
+    let key = unit_key(unit);
     let mut wanted: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
-    wanted.push(unit_key(unit));
+    wanted.push(key);
     let (schema, batches) = read_columns(path, Some(&wanted))?;
-    for name in [
-        schema::SOP_INSTANCE_UID,
-        schema::SERIES_INSTANCE_UID,
-        schema::STUDY_INSTANCE_UID,
-    ] {
-        match schema.field_with_name(name) {
-            Ok(f) if f.data_type() == &DataType::Utf8 => {}
-            Ok(f) => {
-                return Err(Error::invalid(
-                    path,
-                    format!(
-                        "column {name} is {}, expected text: is this a `postmarket scan` output?",
-                        f.data_type()
-                    ),
-                ))
+    let key_type = match schema.field_with_name(key) {
+        Ok(f) => f.data_type().clone(),
+        Err(_) => {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "no column {key}, the key of a case (unit: {}): is this a headers table (headers.parquet from `postmarket scan`, or an export with that column)?",
+                    unit_name(unit)
+                ),
+            ))
+        }
+    };
+    if !is_text(&key_type) {
+        return Err(Error::invalid(
+            path,
+            format!("column {key} is {key_type}, expected text (the UID of a case)"),
+        ));
+    }
+    for feature in features {
+        let Ok(field) = schema.field_with_name(&feature.name) else {
+            continue;
+        };
+        let fits = match feature.kind {
+            FeatureKind::Numeric => field.data_type().is_numeric(),
+            FeatureKind::Categorical => {
+                field.data_type() == &DataType::Boolean
+                    || arrow_cast::can_cast_types(field.data_type(), &DataType::Utf8)
             }
-            Err(_) => {
-                return Err(Error::invalid(
-                    path,
-                    format!(
-                        "no column {name}: is this a `postmarket scan` output (headers.parquet)?"
-                    ),
-                ))
-            }
+        };
+        if !fits {
+            let expected = match feature.kind {
+                FeatureKind::Numeric => "numbers (a numeric feature)",
+                FeatureKind::Categorical => "text (a categorical feature)",
+            };
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "column {} is {}, expected {expected}",
+                    feature.name,
+                    field.data_type()
+                ),
+            ));
         }
     }
-    concat(path, batches)
+    let batch = concat(path, batches)?;
+    key_as_utf8(path, batch, key)
+}
+
+/// Text keys other tools write as large, view or dictionary strings, cast to plain `Utf8`
+/// (what the case join reads).
+fn key_as_utf8(path: &Path, batch: RecordBatch, key: &str) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let index = schema.index_of(key).expect("checked above");
+    if schema.field(index).data_type() == &DataType::Utf8 {
+        return Ok(batch);
+    }
+    let cast = arrow_cast::cast(batch.column(index), &DataType::Utf8)
+        .map_err(|e| Error::invalid(path, format!("column {key}: {e}")))?;
+    let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
+    fields[index] = Arc::new(schema.field(index).clone().with_data_type(DataType::Utf8));
+    let mut columns = batch.columns().to_vec();
+    columns[index] = cast;
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| Error::invalid(path, e.to_string()))
+}
+
+fn is_text(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, value) => is_text(value),
+        _ => false,
+    }
+}
+
+fn unit_name(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Study => "study",
+        Unit::Series => "series",
+        Unit::Instance => "instance",
+    }
 }
 
 /// Reads an inferences table; its schema must be exactly the `logs` output's.

@@ -1,5 +1,6 @@
 //! Writing Arrow record batches to Parquet with zstd, batch by batch, so memory stays flat
-//! however many rows a command produces.
+//! however many rows a command produces. The file appears only once it is complete
+//! ([`crate::atomic`]): a failed write leaves the previous file or none.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -10,21 +11,20 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
+use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
 
-/// A Parquet file being written; call [`TableWriter::finish`] to close it.
+/// A Parquet file being written; call [`TableWriter::finish`] to put it in place. Dropped
+/// without `finish` (an error on the way), it leaves nothing behind.
 pub struct TableWriter {
     path: PathBuf,
-    writer: ArrowWriter<File>,
+    writer: ArrowWriter<AtomicFile>,
     rows: u64,
 }
 
 impl TableWriter {
     pub fn create(path: &Path, schema: SchemaRef) -> Result<TableWriter> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
-        }
-        let file = File::create(path).map_err(|e| Error::write(path, e))?;
+        let file = AtomicFile::create(path)?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
                 ZstdLevel::try_new(3).expect("valid level"),
@@ -34,10 +34,7 @@ impl TableWriter {
             .set_created_by(concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string())
             .build();
         let writer =
-            ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| Error::Encode {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
+            ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| write_error(path, e))?;
         Ok(TableWriter {
             path: path.to_path_buf(),
             writer,
@@ -47,24 +44,46 @@ impl TableWriter {
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.rows += batch.num_rows() as u64;
-        self.writer.write(batch).map_err(|e| self.encode_error(e))
+        self.writer
+            .write(batch)
+            .map_err(|e| write_error(&self.path, e))
     }
 
-    /// Closes the file and returns the number of rows written.
+    /// Writes the footer, puts the file in place and returns the number of rows written.
     pub fn finish(self) -> Result<u64> {
-        let path = self.path;
-        self.writer.close().map_err(|e| Error::Encode {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        Ok(self.rows)
+        let (rows, file) = self.close()?;
+        file.commit()?;
+        Ok(rows)
     }
 
-    fn encode_error(&self, e: parquet::errors::ParquetError) -> Error {
-        Error::Encode {
-            path: self.path.clone(),
-            message: e.to_string(),
+    /// Writes the footer but leaves the file under its temporary name, for a caller that
+    /// puts several files in place together (the baseline snapshot).
+    pub fn close(self) -> Result<(u64, AtomicFile)> {
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| write_error(&self.path, e))?;
+        Ok((self.rows, file))
+    }
+}
+
+/// An I/O failure underneath the Parquet writer keeps its `io::Error` as the cause (a full
+/// disk reads as one); anything else is an encoding error.
+fn write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
+    match e {
+        parquet::errors::ParquetError::External(source) => {
+            match source.downcast::<std::io::Error>() {
+                Ok(io) => Error::write(path, *io),
+                Err(other) => Error::Encode {
+                    path: path.to_path_buf(),
+                    message: other.to_string(),
+                },
+            }
         }
+        other => Error::Encode {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
     }
 }
 

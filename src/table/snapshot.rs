@@ -6,7 +6,7 @@
 //! with a message naming it, so a drift report can never silently compare against a
 //! baseline that is not the one that was approved.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::analysis::cluster::ClusterModel;
+use crate::atomic;
 use crate::config::Unit;
 use crate::error::{Error, Result};
 use crate::table::cases::{Feature, JoinStats};
@@ -119,6 +120,10 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 }
 
 /// Writes `cases`, the cluster model (if any) and the manifest into `dir`.
+///
+/// Every file is staged under a temporary name first and the three are put in place only
+/// when all are complete, the manifest last: a failed write leaves the previous snapshot
+/// as it was (or no snapshot), never new cases under an old manifest.
 pub fn write(
     dir: &Path,
     cases: &RecordBatch,
@@ -129,31 +134,39 @@ pub fn write(
     let cases_path = dir.join(CASES);
     let mut writer = TableWriter::create(&cases_path, cases.schema())?;
     writer.write(cases)?;
-    let rows = writer.finish()?;
+    let (rows, cases_file) = writer.close()?;
     manifest.files = vec![FileDigest {
         name: CASES.into(),
         rows,
-        sha256: sha256_file(&cases_path)?,
+        sha256: sha256_file(cases_file.staged_path())?,
     }];
     let cluster_path = dir.join(CLUSTER);
-    match cluster {
+    let cluster_file = match cluster {
         Some(model) => {
             let text = serde_json::to_string_pretty(model).expect("cluster model serialises");
-            std::fs::write(&cluster_path, &text).map_err(|e| Error::write(&cluster_path, e))?;
             manifest.files.push(FileDigest {
                 name: CLUSTER.into(),
                 rows: model.k as u64,
                 sha256: sha256_bytes(text.as_bytes()),
             });
+            Some(atomic::stage_with(&cluster_path, |out| {
+                out.write_all(text.as_bytes())
+            })?)
         }
-        None if cluster_path.exists() => {
-            std::fs::remove_file(&cluster_path).map_err(|e| Error::write(&cluster_path, e))?;
-        }
-        None => {}
-    }
+        None => None,
+    };
     let text = serde_norway::to_string(&manifest).expect("manifest serialises");
-    let path = dir.join(MANIFEST);
-    std::fs::write(&path, text).map_err(|e| Error::write(&path, e))
+    let manifest_file =
+        atomic::stage_with(&dir.join(MANIFEST), |out| out.write_all(text.as_bytes()))?;
+    cases_file.commit()?;
+    if let Some(file) = cluster_file {
+        file.commit()?;
+    }
+    manifest_file.commit()?;
+    if cluster.is_none() && cluster_path.exists() {
+        std::fs::remove_file(&cluster_path).map_err(|e| Error::write(&cluster_path, e))?;
+    }
+    Ok(())
 }
 
 /// Loads and verifies the snapshot in `dir`.

@@ -266,7 +266,7 @@ fn a_bad_subgroup_expression_is_a_config_error() {
 }
 
 #[test]
-fn a_feature_the_serving_headers_lack_is_an_input_error_naming_it() {
+fn a_feature_the_serving_headers_lack_is_absent_and_its_missing_rate_the_finding() {
     let wd = Workdir::new();
     wd.run_expect(&["synth", "-o", "s", "--cases", "40", "--slices", "1"], 0);
     wd.write(
@@ -310,6 +310,13 @@ fn a_feature_the_serving_headers_lack_is_an_input_error_naming_it() {
         ],
         0,
     );
-    let stderr = drift_stderr(&wd, "serving/h.parquet", 3);
+    let stderr = drift_stderr(&wd, "serving/h.parquet", 1);
     assert!(stderr.contains("exposure_time"), "{stderr}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("out/report.json")).unwrap())
+            .unwrap();
+    let missing = report["findings"].as_array().unwrap().iter().find(|f| {
+        f["subject"] == "exposure_time" && f["kind"] == "missingness" && f["subgroup"].is_null()
+    });
+    assert_eq!(missing.expect("exposure_time missing")["severity"], "alert");
 }

@@ -3,7 +3,8 @@
 //! Each format is decoded by its arrow reader into text cells under the log's own column
 //! names; `logs.columns` in the config maps those names onto ours; one validation path
 //! ([`row::validate`]) turns cells into typed rows. A bad row becomes a reject with its file,
-//! line and reason, and the run goes on.
+//! line and reason, and the run goes on. A failure to *write* `inferences.parquet` is not
+//! a reject: it ends the run with an error naming the output ([`FileError::Output`]).
 
 pub mod batch;
 pub mod cells;
@@ -75,13 +76,15 @@ pub fn ingest(
             LogFormat::Text(format) => read_text(path, format, &map, &mut sink),
             LogFormat::Parquet => read_parquet(path, &map, &mut sink),
         };
-        if let Err(reason) = outcome {
-            sink.summary.rejects.push(Reject {
+        match outcome {
+            Ok(()) => {}
+            Err(FileError::Unreadable(reason)) => sink.summary.rejects.push(Reject {
                 source,
                 line: None,
                 kind: "unreadable-file",
                 reason,
-            });
+            }),
+            Err(FileError::Output(e)) => return Err(e),
         }
     }
     sink.flush()?;
@@ -89,6 +92,27 @@ pub fn ingest(
     summary.rows_written = sink.writer.finish()?;
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// Why reading one log file stopped.
+#[derive(Debug)]
+enum FileError {
+    /// The file cannot be read (a reject of that file; the run goes on).
+    Unreadable(String),
+    /// Writing the output failed while the file was read (an error of the run).
+    Output(Error),
+}
+
+impl From<String> for FileError {
+    fn from(reason: String) -> Self {
+        FileError::Unreadable(reason)
+    }
+}
+
+impl From<Error> for FileError {
+    fn from(e: Error) -> Self {
+        FileError::Output(e)
+    }
 }
 
 /// Collects validated rows and rejects, writing full batches as they fill.
@@ -189,17 +213,17 @@ fn read_text(
     format: TextFormat,
     map: &ColumnMap,
     sink: &mut Sink<'_>,
-) -> Result<(), String> {
+) -> Result<(), FileError> {
     let source = path.display().to_string();
     let file = File::open(path).map_err(|e| format!("open: {e}"))?;
     let mut log = TextLog::new(BufReader::with_capacity(1 << 20, file), format, map)?;
     if format == TextFormat::Csv {
         let missing = map.missing_required(log.schema());
         if !missing.is_empty() {
-            return Err(format!(
+            return Err(FileError::Unreadable(format!(
                 "CSV header lacks required column(s): {}; no row of this file was read",
                 missing.join(", ")
-            ));
+            )));
         }
     }
     while let Some(chunk) = log.next_chunk()? {
@@ -207,8 +231,7 @@ fn read_text(
             match decoded {
                 Decoded::Rows { batch, lines } => {
                     let cells = Cells::new(&batch, map)?;
-                    sink.take(&source, &cells, |i| lines[i])
-                        .map_err(|e| e.to_string())?;
+                    sink.take(&source, &cells, |i| lines[i])?;
                 }
                 Decoded::Bad { line, reason } => {
                     let kind = match format {
@@ -223,17 +246,17 @@ fn read_text(
     Ok(())
 }
 
-fn read_parquet(path: &Path, map: &ColumnMap, sink: &mut Sink<'_>) -> Result<(), String> {
+fn read_parquet(path: &Path, map: &ColumnMap, sink: &mut Sink<'_>) -> Result<(), FileError> {
     let source = path.display().to_string();
     let file = File::open(path).map_err(|e| format!("open: {e}"))?;
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| format!("not a readable Parquet file: {e}"))?;
     let missing = map.missing_required(builder.schema());
     if !missing.is_empty() {
-        return Err(format!(
+        return Err(FileError::Unreadable(format!(
             "Parquet schema lacks required column(s): {}; no row of this file was read",
             missing.join(", ")
-        ));
+        )));
     }
     let reader = builder
         .with_batch_size(WRITE_ROWS)
@@ -243,8 +266,7 @@ fn read_parquet(path: &Path, map: &ColumnMap, sink: &mut Sink<'_>) -> Result<(),
     for batch in reader {
         let batch = batch.map_err(|e| format!("after row {first_row}: {e}"))?;
         let cells = Cells::new(&batch, map)?;
-        sink.take(&source, &cells, |i| first_row + i as u64)
-            .map_err(|e| e.to_string())?;
+        sink.take(&source, &cells, |i| first_row + i as u64)?;
         first_row += batch.num_rows() as u64;
     }
     Ok(())

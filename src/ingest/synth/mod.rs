@@ -133,7 +133,7 @@ unapproved version: logit*0.6 + 0.9",
     };
     let path = options.out.join("truth.yaml");
     let text = serde_norway::to_string(&truth).expect("truth serialises");
-    std::fs::write(&path, text).map_err(|e| Error::write(&path, e))?;
+    crate::atomic::write_bytes(&path, text.as_bytes())?;
     Ok(truth)
 }
 
@@ -246,40 +246,40 @@ fn write_side(
     }
 
     let log_path = dir.join("inferences.jsonl");
-    let file = std::fs::File::create(&log_path).map_err(|e| Error::write(&log_path, e))?;
-    let mut out = std::io::BufWriter::new(file);
-    for (line_no, &i) in order.iter().enumerate() {
-        let (case, ids, offset_s) = &written[i];
-        let ts = (epoch + Duration::seconds(*offset_s))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut line = files::inference_line(case, &ids.series_uid, &ts, 0.5);
-        if effects.corrupt && line_no % 33 == 7 {
-            line = files::corrupt_line(&line, (line_no / 33) as u64);
-            corrupted.lines.push(line_no as u64 + 1);
-        }
-        writeln!(out, "{line}").map_err(|e| Error::write(&log_path, e))?;
-    }
-    out.flush().map_err(|e| Error::write(&log_path, e))?;
-    if let Some(scores) = &candidate_scores {
-        // The candidate's log is clean: corrupt-files breaks production's log only.
-        let path = dir.join("candidate_inferences.jsonl");
-        let file = std::fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
-        let mut out = std::io::BufWriter::new(file);
-        for &i in &order {
+    crate::atomic::write_with(&log_path, |out| {
+        for (line_no, &i) in order.iter().enumerate() {
             let (case, ids, offset_s) = &written[i];
             let ts = (epoch + Duration::seconds(*offset_s))
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let line = files::model_line(
-                case,
-                &ids.series_uid,
-                &ts,
-                candidate::CANDIDATE_VERSION,
-                scores[i],
-                0.5,
-            );
-            writeln!(out, "{line}").map_err(|e| Error::write(&path, e))?;
+            let mut line = files::inference_line(case, &ids.series_uid, &ts, 0.5);
+            if effects.corrupt && line_no % 33 == 7 {
+                line = files::corrupt_line(&line, (line_no / 33) as u64);
+                corrupted.lines.push(line_no as u64 + 1);
+            }
+            writeln!(out, "{line}")?;
         }
-        out.flush().map_err(|e| Error::write(&path, e))?;
+        Ok(())
+    })?;
+    if let Some(scores) = &candidate_scores {
+        // The candidate's log is clean: corrupt-files breaks production's log only.
+        let path = dir.join("candidate_inferences.jsonl");
+        crate::atomic::write_with(&path, |out| {
+            for &i in &order {
+                let (case, ids, offset_s) = &written[i];
+                let ts = (epoch + Duration::seconds(*offset_s))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                let line = files::model_line(
+                    case,
+                    &ids.series_uid,
+                    &ts,
+                    candidate::CANDIDATE_VERSION,
+                    scores[i],
+                    0.5,
+                );
+                writeln!(out, "{line}")?;
+            }
+            Ok(())
+        })?;
     }
     Ok(corrupted)
 }
