@@ -15,13 +15,14 @@
 //! interval clears the threshold says "the scores no longer mean what they meant", which
 //! points at concept drift or a label-definition change.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::findings::{Check, Direction, IntervalFn, Kind, Severity, CONFIDENCE};
 use super::performance::Metrics;
 use crate::config::{DriftConfig, PerformanceConfig};
 use crate::stats::calibrate::CalibrationMap;
+use crate::stats::calibration::{reliability, ReliabilityBin};
 use crate::stats::proportion::z_critical;
 
 /// Below these many labelled baseline cases (or cases of either class) the calibration map
@@ -32,6 +33,39 @@ use crate::stats::proportion::z_critical;
 /// logistic shape.
 pub const ISOTONIC_MIN_LABELLED: usize = 500;
 pub const ISOTONIC_MIN_CLASS: usize = 50;
+
+/// The calibration stored in a baseline snapshot (`calibration.json`): the map, what it was
+/// fitted on, and how well calibrated the baseline's scores were before and after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineCalibration {
+    pub map: CalibrationMap,
+    pub labelled: u64,
+    pub positives: u64,
+    /// ECE (10 equal-width bins) of the raw scores and of the calibrated probabilities on
+    /// the baseline itself; the second is in-sample, so optimistic (isotonic regression
+    /// fits its own bins closely).
+    pub ece_raw: f64,
+    pub ece_calibrated: f64,
+    /// The raw scores' reliability table.
+    pub reliability: Vec<ReliabilityBin>,
+}
+
+/// Fits and summarises the baseline's calibration, or says why there is none.
+pub fn calibrate_baseline(scores: &[f64], labels: &[bool]) -> Result<BaselineCalibration, String> {
+    let map = fit_calibration(scores, labels)?;
+    let calibrated: Vec<f64> = scores.iter().map(|&s| map.apply(s)).collect();
+    let raw =
+        reliability(scores, labels, 10).ok_or("the baseline's scores are not probabilities")?;
+    let after = reliability(&calibrated, labels, 10).ok_or("calibrated scores out of range")?;
+    Ok(BaselineCalibration {
+        map,
+        labelled: labels.len() as u64,
+        positives: labels.iter().filter(|&&l| l).count() as u64,
+        ece_raw: raw.ece,
+        ece_calibrated: after.ece,
+        reliability: raw.bins,
+    })
+}
 
 /// The calibration map of the baseline's labelled cases, or why there is none.
 pub fn fit_calibration(scores: &[f64], labels: &[bool]) -> Result<CalibrationMap, String> {

@@ -9,9 +9,10 @@ use arrow_array::{Array, RecordBatch};
 use clap::Args;
 
 use super::Context;
+use crate::analysis::estimated::{self, BaselineCalibration};
 use crate::error::{exit, Error, Result};
 use crate::report::terminal::key_values;
-use crate::table::cases::{build_cases, features};
+use crate::table::cases::{access, build_cases, features};
 use crate::table::inputs::{load_headers, load_inferences};
 use crate::table::schema;
 use crate::table::snapshot::{
@@ -32,7 +33,7 @@ pub struct BaselineArgs {
 }
 
 pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
-    let (manifest, absent) = build(args, ctx)?;
+    let (manifest, calibration, absent) = build(args, ctx)?;
     if ctx.chatty {
         let absent = if absent.is_empty() {
             "none".to_string()
@@ -60,6 +61,22 @@ pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
                     ("model".into(), model),
                     ("features".into(), manifest.features.len().to_string()),
                     ("absent from headers".into(), absent),
+                    (
+                        "calibration".into(),
+                        match &calibration {
+                            Some(c) => format!(
+                                "{} on {} labels; ECE {:.3} raw, {:.3} calibrated (in-sample)",
+                                c.map.method(),
+                                c.labelled,
+                                c.ece_raw,
+                                c.ece_calibrated
+                            ),
+                            None => manifest
+                                .calibration_note
+                                .clone()
+                                .unwrap_or_else(|| "none".into()),
+                        }
+                    ),
                     ("snapshot".into(), args.output.display().to_string()),
                 ],
                 ctx.color,
@@ -71,7 +88,10 @@ pub fn run(args: &BaselineArgs, ctx: &Context) -> Result<i32> {
 
 /// Builds and writes the snapshot; returns its manifest and the features its headers lack
 /// (absent: nulls in the snapshot).
-pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<(Manifest, Vec<String>)> {
+pub fn build(
+    args: &BaselineArgs,
+    ctx: &Context,
+) -> Result<(Manifest, Option<BaselineCalibration>, Vec<String>)> {
     let features = features(&ctx.config.extra_tags);
     let (headers, inferences) = rayon::join(
         || load_headers(&args.headers, &features, ctx.config.unit),
@@ -120,6 +140,7 @@ pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<(Manifest, Vec<String
         ],
         files: Vec::new(),
         cluster_note: None,
+        calibration_note: None,
     };
     let mut manifest = manifest;
     let cluster = match fit_cluster(&cases, &ctx.config.cluster) {
@@ -129,9 +150,38 @@ pub fn build(args: &BaselineArgs, ctx: &Context) -> Result<(Manifest, Vec<String
             None
         }
     };
-    snapshot::write(&args.output, &cases, cluster.as_ref(), manifest)?;
-    let manifest = snapshot::load(&args.output)?.manifest;
-    Ok((manifest, absent))
+    let calibration = match baseline_calibration(&cases) {
+        Ok(c) => Some(c),
+        Err(why) => {
+            manifest.calibration_note = Some(why);
+            None
+        }
+    };
+    snapshot::write(
+        &args.output,
+        &cases,
+        cluster.as_ref(),
+        calibration.as_ref(),
+        manifest,
+    )?;
+    let snapshot = snapshot::load(&args.output)?;
+    Ok((snapshot.manifest, snapshot.calibration, absent))
+}
+
+/// The calibration of the baseline's scores on its labelled, scored cases.
+fn baseline_calibration(cases: &RecordBatch) -> std::result::Result<BaselineCalibration, String> {
+    let (Some(scores), Some(labels)) = (
+        access::numeric(cases, schema::SCORE),
+        access::binary(cases, schema::LABEL),
+    ) else {
+        return Err("the baseline has no scores or no labels: no calibration map".into());
+    };
+    let (s, l): (Vec<f64>, Vec<bool>) = scores
+        .into_iter()
+        .zip(labels)
+        .filter_map(|(s, l)| Some((s?, l?)))
+        .unzip();
+    estimated::calibrate_baseline(&s, &l)
 }
 
 /// Fits the acquisition clustering the config describes on the baseline cases.

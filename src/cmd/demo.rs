@@ -81,7 +81,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         inferences: out.join("baseline/inferences.parquet"),
         output: baseline_dir.clone(),
     };
-    let (manifest, _) = super::baseline::build(&baseline_args, ctx)?;
+    let (manifest, _, _) = super::baseline::build(&baseline_args, ctx)?;
     note!(
         "4. baseline: {} cases → {}",
         manifest.join.cases,
@@ -119,6 +119,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         &report,
         ctx,
     );
+    show_estimates(&report);
 
     let cluster_args = super::cluster::ClusterArgs {
         baseline: drift_args.baseline.clone(),
@@ -143,6 +144,47 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         data.join("truth.yaml").display()
     );
     Ok(exit::OK)
+}
+
+/// The estimate for every serving case, the unlabelled ones included, beside the baseline
+/// and (where labels arrived) the realized value.
+fn show_estimates(report: &crate::report::model::Report) {
+    let coverage = report
+        .checks
+        .iter()
+        .find(|c| c.subject == "label coverage" && c.subgroup.is_none());
+    let unlabelled = coverage.map_or(0, |c| {
+        c.n_serving - c.extra.get("labelled").copied().unwrap_or(0.0) as u64
+    });
+    let estimates: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| {
+            c.kind == crate::analysis::findings::Kind::EstimatedPerformance
+                && c.subgroup.is_none()
+                && c.extra.contains_key("estimate")
+        })
+        .map(|c| {
+            format!(
+                "{} {:.3} [{:.3}, {:.3}] (baseline {:.3}{})",
+                c.subject,
+                c.extra["estimate"],
+                c.extra["ci_low"],
+                c.extra["ci_high"],
+                c.extra["baseline"],
+                c.extra.get("realized").map_or(String::new(), |r| format!(
+                    ", realized on the labelled {r:.3}"
+                ))
+            )
+        })
+        .collect();
+    if !estimates.is_empty() {
+        note!(
+            "Estimated from calibrated scores for all {} serving cases ({unlabelled} not yet labelled): {}.",
+            coverage.map_or(0, |c| c.n_serving),
+            estimates.join("; ")
+        );
+    }
 }
 
 /// Prints one analysis step: its findings table, status and the top finding's action.

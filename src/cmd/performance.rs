@@ -90,10 +90,15 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
     let has_labels = s_labels.iter().any(Option::is_some);
     let b_side = Side::new(baseline, b_labels);
     let s_side = Side::new(&serving, s_labels);
-    // Estimated performance rests on the baseline's calibration map.
-    let calibration = {
-        let all = b_side.labelled(&vec![true; baseline.num_rows()]);
-        estimated::fit_calibration(&all.scores, &all.labels)
+    // Estimated performance rests on the baseline's calibration map (calibration.json;
+    // refitted from the cases for a snapshot made before the map was stored).
+    let calibration = match (&snapshot.calibration, &manifest.calibration_note) {
+        (Some(c), _) => Ok(c.map.clone()),
+        (None, Some(why)) => Err(why.clone()),
+        (None, None) => {
+            let all = b_side.labelled(&vec![true; baseline.num_rows()]);
+            estimated::fit_calibration(&all.scores, &all.labels)
+        }
     };
     if !has_labels && calibration.is_err() {
         return Err(Error::invalid(

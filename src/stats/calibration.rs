@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 /// One non-empty bin of a reliability diagram.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReliabilityBin {
     /// Lower edge; excluded, except for the first bin, which includes 0.
     pub low: f64,

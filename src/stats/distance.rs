@@ -18,37 +18,8 @@ pub const PSI_EPSILON: f64 = 1e-4;
 /// the area between the two empirical CDFs. None if either side is empty, unsorted, or
 /// holds a non-finite value.
 pub fn wasserstein1_sorted(a: &[f64], b: &[f64]) -> Option<f64> {
-    let ok = |x: &[f64]| {
-        !x.is_empty() && x.iter().all(|v| v.is_finite()) && x.windows(2).all(|w| w[0] <= w[1])
-    };
-    if !ok(a) || !ok(b) {
-        return None;
-    }
-    let (n1, n2) = (a.len() as u128, b.len() as u128);
-    let scale = (n1 * n2) as f64;
-    let (mut i, mut j) = (0usize, 0usize);
-    let (mut area, mut prev, mut gap) = (0.0, f64::NAN, 0.0);
-    loop {
-        let v = match (a.get(i), b.get(j)) {
-            (Some(&x), Some(&y)) => x.min(y),
-            (Some(&x), None) => x,
-            (None, Some(&y)) => y,
-            (None, None) => break,
-        };
-        if !prev.is_nan() {
-            area += gap * (v - prev);
-        }
-        while i < a.len() && a[i] <= v {
-            i += 1;
-        }
-        while j < b.len() && b[j] <= v {
-            j += 1;
-        }
-        // |F1 - F2| on [v, next value), exact in integers until the final division.
-        gap = (i as u128 * n2).abs_diff(j as u128 * n1) as f64 / scale;
-        prev = v;
-    }
-    Some(area)
+    // The merge that computes W1 also gives its standard error; one merge serves both.
+    super::interval::wasserstein1_se_sorted(a, b).map(|(w1, _)| w1)
 }
 
 /// [`wasserstein1_sorted`] on unsorted input (sorts copies). None on empty or non-finite.

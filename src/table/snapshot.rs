@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::analysis::cluster::ClusterModel;
+use crate::analysis::estimated::BaselineCalibration;
 use crate::atomic;
 use crate::config::Unit;
 use crate::error::{Error, Result};
@@ -26,6 +27,8 @@ pub const MANIFEST: &str = "manifest.yaml";
 pub const CASES: &str = "cases.parquet";
 /// The fitted acquisition clustering (scaler, centroids, distance quantiles), as JSON.
 pub const CLUSTER: &str = "cluster.json";
+/// The calibration map of the baseline's scores (estimated performance), as JSON.
+pub const CALIBRATION: &str = "calibration.json";
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ModelIdentity {
@@ -59,6 +62,9 @@ pub struct Manifest {
     /// Why no cluster model was fitted, when none was.
     #[serde(default)]
     pub cluster_note: Option<String>,
+    /// Why no calibration map was fitted, when none was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_note: Option<String>,
 }
 
 /// [`JoinStats`] as stored (a plain mirror so the manifest format is explicit).
@@ -92,6 +98,8 @@ pub struct Snapshot {
     pub cases: RecordBatch,
     /// The acquisition clustering fitted with the baseline, when it could be fitted.
     pub cluster: Option<ClusterModel>,
+    /// The calibration of the baseline's scores, when it could be fitted.
+    pub calibration: Option<BaselineCalibration>,
 }
 
 /// SHA-256 of a file, streamed.
@@ -128,6 +136,7 @@ pub fn write(
     dir: &Path,
     cases: &RecordBatch,
     cluster: Option<&ClusterModel>,
+    calibration: Option<&BaselineCalibration>,
     mut manifest: Manifest,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
@@ -141,30 +150,28 @@ pub fn write(
         sha256: sha256_file(cases_file.staged_path())?,
     }];
     let cluster_path = dir.join(CLUSTER);
-    let cluster_file = match cluster {
-        Some(model) => {
-            let text = serde_json::to_string_pretty(model).expect("cluster model serialises");
-            manifest.files.push(FileDigest {
-                name: CLUSTER.into(),
-                rows: model.k as u64,
-                sha256: sha256_bytes(text.as_bytes()),
-            });
-            Some(atomic::stage_with(&cluster_path, |out| {
-                out.write_all(text.as_bytes())
-            })?)
-        }
-        None => None,
-    };
+    let cluster_file = cluster
+        .map(|m| stage_json(&cluster_path, m, m.k as u64, &mut manifest.files))
+        .transpose()?;
+    let calibration_path = dir.join(CALIBRATION);
+    let calibration_file = calibration
+        .map(|c| stage_json(&calibration_path, c, c.labelled, &mut manifest.files))
+        .transpose()?;
     let text = serde_norway::to_string(&manifest).expect("manifest serialises");
     let manifest_file =
         atomic::stage_with(&dir.join(MANIFEST), |out| out.write_all(text.as_bytes()))?;
     cases_file.commit()?;
-    if let Some(file) = cluster_file {
+    for file in [cluster_file, calibration_file].into_iter().flatten() {
         file.commit()?;
     }
     manifest_file.commit()?;
-    if cluster.is_none() && cluster_path.exists() {
-        std::fs::remove_file(&cluster_path).map_err(|e| Error::write(&cluster_path, e))?;
+    for (unused, path) in [
+        (cluster.is_none(), &cluster_path),
+        (calibration.is_none(), &calibration_path),
+    ] {
+        if unused && path.exists() {
+            std::fs::remove_file(path).map_err(|e| Error::write(path, e))?;
+        }
     }
     Ok(())
 }
@@ -220,26 +227,49 @@ pub fn load(dir: &Path) -> Result<Snapshot> {
     let cases_path = dir.join(CASES);
     let (_, batches) = read_all(&cases_path)?;
     let cases = concat(&cases_path, batches)?;
-    let cluster = if manifest.files.iter().any(|f| f.name == CLUSTER) {
-        let path = dir.join(CLUSTER);
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadInput {
-            path: path.clone(),
-            source,
-        })?;
-        Some(
-            serde_json::from_str(&text)
-                .map_err(|e| Error::invalid(&path, format!("invalid cluster model: {e}")))?,
-        )
-    } else {
-        None
-    };
+    let listed = |name: &str| manifest.files.iter().any(|f| f.name == name);
+    let cluster = listed(CLUSTER)
+        .then(|| read_json(&dir.join(CLUSTER), "cluster model"))
+        .transpose()?;
+    let calibration = listed(CALIBRATION)
+        .then(|| read_json(&dir.join(CALIBRATION), "calibration"))
+        .transpose()?;
     Ok(Snapshot {
         cluster,
+        calibration,
         dir: dir.to_path_buf(),
         manifest_sha256: sha256_bytes(text.as_bytes()),
         manifest,
         cases,
     })
+}
+
+/// Stages `value` as pretty JSON at `path` and lists it (with `rows`) in `files`.
+fn stage_json<T: Serialize>(
+    path: &Path,
+    value: &T,
+    rows: u64,
+    files: &mut Vec<FileDigest>,
+) -> Result<atomic::AtomicFile> {
+    let text = serde_json::to_string_pretty(value).expect("snapshot JSON serialises");
+    let name = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    files.push(FileDigest {
+        name,
+        rows,
+        sha256: sha256_bytes(text.as_bytes()),
+    });
+    atomic::stage_with(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// A JSON file of the snapshot, parsed; `what` names it in the error.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadInput {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::invalid(path, format!("invalid {what}: {e}")))
 }
 
 /// One batch from many (empty input gives an error naming the file).

@@ -126,7 +126,12 @@ fn a_failed_snapshot_write_leaves_the_previous_snapshot_loadable() {
     );
     assert_eq!(
         entries(&wd.path("snap")),
-        ["cases.parquet", "cluster.json", "manifest.yaml"]
+        [
+            "calibration.json",
+            "cases.parquet",
+            "cluster.json",
+            "manifest.yaml"
+        ]
     );
     wd.run_expect(
         &[

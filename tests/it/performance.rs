@@ -146,6 +146,13 @@ fn a_window_without_labels_gets_estimated_performance() {
         .any(|c| c["kind"] == "performance" && c["subject"] == "sensitivity"));
     let method = report["method"].to_string();
     assert!(method.contains("estimates"), "{method}");
+    // The map comes from the snapshot, where it is hashed like every other file.
+    let manifest = std::fs::read_to_string(wd.path("snap/manifest.yaml")).unwrap();
+    assert!(manifest.contains("name: calibration.json"), "{manifest}");
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("snap/calibration.json")).unwrap())
+            .unwrap();
+    assert!(stored["ece_raw"].as_f64().is_some() && stored["map"]["method"].is_string());
 }
 
 #[test]

@@ -2,13 +2,7 @@ use super::*;
 use crate::stats::calibrate::isotonic;
 use crate::stats::fixture::floats;
 
-fn labels(v: &serde_json::Value) -> Vec<bool> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64() == Some(1))
-        .collect()
-}
+use crate::stats::calibrate::tests::ones as labels;
 
 #[test]
 fn estimates_agree_with_nannyml_cbpe_within_a_hundredth() {

@@ -8,16 +8,20 @@ pub(crate) fn fixture() -> serde_json::Value {
     .expect("fixture parses")
 }
 
+/// A JSON array of 0/1 as booleans.
+pub(crate) fn ones(v: &serde_json::Value) -> Vec<bool> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64() == Some(1))
+        .collect()
+}
+
 #[test]
 fn isotonic_matches_scikit_learn_including_ties_and_clipping() {
     for case in fixture()["isotonic"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
-        let labels: Vec<bool> = case["labels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64() == Some(1))
-            .collect();
+        let labels = ones(&case["labels"]);
         let map = isotonic(&floats(&case["scores"]), &labels).unwrap();
         for (x, want) in floats(&case["grid"]).iter().zip(floats(&case["predicted"])) {
             let got = map.apply(*x);
@@ -34,12 +38,7 @@ fn isotonic_matches_scikit_learn_including_ties_and_clipping() {
 fn platt_matches_statsmodels_logit() {
     for case in fixture()["platt"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
-        let labels: Vec<bool> = case["labels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64() == Some(1))
-            .collect();
+        let labels = ones(&case["labels"]);
         let Some(CalibrationMap::Platt { intercept, slope }) =
             platt(&floats(&case["scores"]), &labels)
         else {
