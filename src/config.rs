@@ -209,10 +209,12 @@ pub struct DriftConfig {
     /// Categorical features: largest change in a category's share, percentage points.
     pub share_warn_pp: f64,
     pub share_alert_pp: f64,
-    /// A category never seen in the baseline: serving share, percentage points.
+    /// A category never seen in the baseline: serving share, percentage points (the low end
+    /// of its interval). The default warn threshold is 0: a category the baseline never had
+    /// is news at any share once it is significant and seen `new_category_min_count` times.
     pub new_category_warn_pp: f64,
     pub new_category_alert_pp: f64,
-    /// …and at least this many serving cases.
+    /// …and at least this many serving cases (2: one stray value is not a new scanner).
     pub new_category_min_count: u64,
     /// Missing-value rate change, percentage points.
     pub missing_warn_pp: f64,
@@ -231,9 +233,9 @@ impl Default for DriftConfig {
             numeric_alert: 0.25,
             share_warn_pp: 5.0,
             share_alert_pp: 10.0,
-            new_category_warn_pp: 0.5,
+            new_category_warn_pp: 0.0,
             new_category_alert_pp: 2.0,
-            new_category_min_count: 5,
+            new_category_min_count: 2,
             missing_warn_pp: 5.0,
             missing_alert_pp: 10.0,
             features: None,

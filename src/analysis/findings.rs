@@ -264,25 +264,28 @@ impl Check {
     }
 }
 
-/// The family a check's p-value is corrected in. Drift-style checks (distances and share
-/// changes) form one family across the run. Performance non-inferiority checks form two:
-/// all cases — the primary question, a handful of metrics — and every subgroup and label
-/// version together, where the many chance intervals are; estimated performance likewise
-/// forms two of its own.
+/// The family a check's p-value is corrected in: what kind of claim it makes (a drift-style
+/// effect, a realized performance fall, an estimated one) and where (all cases — the
+/// primary question, a few dozen checks — or a subgroup or label version, where the many
+/// chance results are). Six families; each gets its own Benjamini–Hochberg correction and
+/// its own false-coverage level, so the hundreds of subgroup checks do not drown a change
+/// over all cases.
 fn family(check: &Check) -> u8 {
-    let estimated = u8::from(check.kind == Kind::EstimatedPerformance) * 2;
-    match (check.direction, check.subgroup.is_some()) {
+    let claim = match (check.direction, check.kind) {
         (Direction::Larger, _) => 0,
-        (Direction::Lower, false) => 1 + estimated,
-        (Direction::Lower, true) => 2 + estimated,
-    }
+        (Direction::Lower, Kind::EstimatedPerformance) => 2,
+        (Direction::Lower, _) => 1,
+    };
+    2 * claim + u8::from(check.subgroup.is_some())
 }
+
+const FAMILIES: u8 = 6;
 
 /// Fills in q-values (Benjamini–Hochberg within each [`family`]) over every check with a
 /// p-value, widens the intervals of the selected checks to the false-coverage-rate level,
 /// then decides each severity.
 pub fn decide(checks: &mut [Check], fdr: f64) {
-    for f in 0..5 {
+    for f in 0..FAMILIES {
         let indexed: Vec<usize> = (0..checks.len())
             .filter(|&i| {
                 let c = &checks[i];
@@ -303,13 +306,18 @@ fn decide_family(checks: &mut [Check], indexed: &[usize], fdr: f64) {
     let selected = q.iter().filter(|&&q| q.is_finite() && q <= fdr).count();
     // Benjamini–Yekutieli (2005): intervals for the R parameters BH selects out of m, each
     // at level 1 − R·q/m, keep the expected share of non-covering intervals among the
-    // selected at q. Few selections (a quiet night) widen them most.
-    let level = (tests > 0).then(|| 1.0 - selected as f64 * fdr / tests as f64);
+    // selected at q; few selections (a quiet night) widen them most. The claim is one-sided
+    // ("at least this large"), so the one-sided level 1 − R·q/m is the two-sided interval
+    // at 1 − 2·R·q/m. A performance check needs no widening: its p-value already tests the
+    // one-sided claim "the fall exceeds the margin", so BH on it is the correction.
+    let level = (tests > 0).then(|| 1.0 - 2.0 * selected as f64 * fdr / tests as f64);
     for (&i, q) in indexed.iter().zip(q) {
         let check = &mut checks[i];
         check.q_value = q.is_finite().then_some(q);
         let significant = q.is_finite() && q <= fdr;
-        if let (true, Some(level), Some(f)) = (significant, level, &check.interval) {
+        let widen = check.direction == Direction::Larger;
+        if let (true, true, Some(level), Some(f)) = (significant, widen, level, &check.interval)
+        {
             if level > CONFIDENCE {
                 if let Some((low, high)) = f.at(level) {
                     (check.effect_ci_low, check.effect_ci_high) = (Some(low), Some(high));
@@ -418,8 +426,9 @@ mod tests {
     #[test]
     fn a_lone_selection_is_judged_on_a_wider_interval() {
         // W/SD 0.45 with se 0.08: at 95% the low end is 0.29 (an alert); selected alone
-        // among 100 tests, Benjamini–Yekutieli's level is 1 − 0.05/100 and z = 3.48, so
-        // the low end is 0.17: a warning.
+        // among 100 tests, the one-sided Benjamini–Yekutieli level is 1 − 0.05/100, the
+        // two-sided interval at 1 − 2·0.05/100 with z = 3.29, so the low end is 0.19: a
+        // warning.
         let lone = |others: usize, other_p: f64| {
             let mut c = check(1e-5, 0.45);
             c.set_effect_with(0.45, IntervalFn::symmetric(0.45, 0.08, 0.0));
@@ -430,8 +439,8 @@ mod tests {
         };
         let alone = lone(99, 0.9);
         assert_eq!(alone.severity, Severity::Warn);
-        assert!((alone.extra["ci_level"] - 0.9995).abs() < 1e-12);
-        assert!((alone.effect_ci_low.unwrap() - (0.45 - 3.4807 * 0.08)).abs() < 1e-3);
+        assert!((alone.extra["ci_level"] - 0.999).abs() < 1e-12);
+        assert!((alone.effect_ci_low.unwrap() - (0.45 - 3.2905 * 0.08)).abs() < 1e-3);
         // Among 99 other selections the level stays at 95%: an alert.
         let crowd = lone(99, 1e-9);
         assert_eq!(crowd.severity, Severity::Alert);
