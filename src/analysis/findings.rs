@@ -316,8 +316,7 @@ fn decide_family(checks: &mut [Check], indexed: &[usize], fdr: f64) {
         check.q_value = q.is_finite().then_some(q);
         let significant = q.is_finite() && q <= fdr;
         let widen = check.direction == Direction::Larger;
-        if let (true, true, Some(level), Some(f)) = (significant, widen, level, &check.interval)
-        {
+        if let (true, true, Some(level), Some(f)) = (significant, widen, level, &check.interval) {
             if level > CONFIDENCE {
                 if let Some((low, high)) = f.at(level) {
                     (check.effect_ci_low, check.effect_ci_high) = (Some(low), Some(high));
