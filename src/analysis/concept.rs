@@ -10,9 +10,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::drift::categorical::{change_interval, two_proportions};
+use super::findings::IntervalFn;
 use super::findings::{Check, Kind, Severity};
 use crate::config::DriftConfig;
-use crate::stats::changepoint::{cusum, page_hinkley, CusumParams, PageHinkleyParams, Reference};
+use crate::stats::changepoint::{
+    cusum, excursion_p_value, page_hinkley, CusumParams, PageHinkleyParams, Reference,
+};
+use crate::stats::proportion::newcombe_diff;
 
 fn check(kind: Kind, subject: &str) -> Check {
     Check::new(kind, subject, "")
@@ -53,24 +57,38 @@ pub fn prevalence(
     c
 }
 
-/// Page–Hinkley and CUSUM on the 0/1 error stream (`errors` in time order, `times` in UTC
-/// microseconds), with the baseline error rate as CUSUM's in-control reference.
+/// Shuffles behind the change-point p-value, and their seed (fixed: same stream, same p).
+const PERMUTATIONS: usize = 199;
+const PERMUTATION_SEED: u64 = 0xC0DE_C5A5;
+
+/// A change point in the 0/1 error stream (`errors` in time order, `times` in UTC
+/// microseconds), decided with the drift rule: a permutation test of the largest CUSUM
+/// excursion for significance, and the rise of the error rate from the excursion's start
+/// (Newcombe interval, percentage points) for the effect. Page–Hinkley and CUSUM (with the
+/// baseline error rate as CUSUM's reference) are run as before and their alarms reported,
+/// but no longer decide: with an in-control run length of ~100,000 cases, a stream of a
+/// hundred thousand labelled cases alarms by chance more often than not.
 pub fn change_point(
     errors: &[f64],
     times: &[i64],
     baseline_error_rate: f64,
     min_n: usize,
+    drift: &DriftConfig,
 ) -> Check {
     let mut c = check(Kind::ChangePoint, "error stream");
-    c.test = "page-hinkley+cusum";
+    c.test = "cusum-permutation";
     c.n_serving = errors.len() as u64;
+    c.effect_name = "error-rate rise from the change (pp)";
+    c.threshold = drift.share_warn_pp;
+    c.alert_threshold = drift.share_alert_pp;
     if errors.len() < min_n {
         c.severity = Severity::Insufficient;
         c.summary = format!("{} labelled serving cases; {min_n} needed", errors.len());
         return c;
     }
+    let p_b = baseline_error_rate.clamp(0.001, 0.999);
     let ph = page_hinkley(errors, &PageHinkleyParams::default());
-    let cu = Reference::bernoulli(baseline_error_rate.clamp(0.001, 0.999))
+    let cu = Reference::bernoulli(p_b)
         .and_then(CusumParams::with_reference)
         .and_then(|p| cusum(errors, &p));
     let date = |i: usize| {
@@ -82,24 +100,49 @@ pub fn change_point(
         None => format!("no {name} alarm"),
     };
     let serving_rate = errors.iter().sum::<f64>() / errors.len() as f64;
-    c.summary = format!(
-        "error rate {:.1}% in the baseline, {:.1}% in serving; {}; {}",
-        100.0 * baseline_error_rate,
-        100.0 * serving_rate,
-        describe("Page–Hinkley", ph),
-        describe("CUSUM", cu)
-    );
     if let Some(i) = ph {
         c.extra.insert("page_hinkley_index", i as f64);
     }
     if let Some(i) = cu {
         c.extra.insert("cusum_index", i as f64);
     }
-    c.severity = match (ph, cu) {
-        (Some(_), Some(_)) => Severity::Alert,
-        (Some(_), None) | (None, Some(_)) => Severity::Warn,
-        (None, None) => Severity::Pass,
-    };
+    let k = CusumParams::with_reference(Reference::bernoulli(p_b).expect("clamped rate"))
+        .map_or(0.25, |p| p.k());
+    let sd = (p_b * (1.0 - p_b)).sqrt();
+    let mut change = String::new();
+    if let Some((e, p)) = excursion_p_value(errors, p_b, sd, k, PERMUTATIONS, PERMUTATION_SEED) {
+        c.statistic = Some(e.statistic);
+        c.p_value = Some(p);
+        c.extra.insert("change_index", e.start as f64);
+        let count = |xs: &[f64]| xs.iter().sum::<f64>().round() as u64;
+        let (before, after) = errors.split_at(e.start.min(errors.len()));
+        let (kb, nb) = (count(before), before.len() as u64);
+        let (ka, na) = (count(after), after.len() as u64);
+        if nb > 0 && na > 0 {
+            let rise = 100.0 * (ka as f64 / na as f64 - kb as f64 / nb as f64);
+            c.set_effect_with(
+                rise,
+                IntervalFn::new(move |conf| {
+                    newcombe_diff(ka, na, kb, nb, conf)
+                        .map(|(_, ci)| (100.0 * ci.low, 100.0 * ci.high))
+                }),
+            );
+            change = format!(
+                "; from case {} ({}) the error rate is {:.1}% against {:.1}% before",
+                e.start + 1,
+                date(e.start),
+                100.0 * ka as f64 / na as f64,
+                100.0 * kb as f64 / nb as f64
+            );
+        }
+    }
+    c.summary = format!(
+        "error rate {:.1}% in the baseline, {:.1}% in serving{change}; {}; {}",
+        100.0 * baseline_error_rate,
+        100.0 * serving_rate,
+        describe("Page–Hinkley", ph),
+        describe("CUSUM", cu)
+    );
     c.action = "The error rate rose from a point in time: find what changed that day (protocol, software, labelling, model version) and review the cases after it.".into();
     c
 }
@@ -224,11 +267,32 @@ mod tests {
         let times: Vec<i64> = (0..800)
             .map(|i| 1_790_000_000_000_000 + i * 3_600_000_000)
             .collect();
-        let c = change_point(&errors, &times, 0.1, 30);
+        let drift = DriftConfig::default();
+        let mut c = change_point(&errors, &times, 0.1, 30, &drift);
+        crate::analysis::findings::decide(std::slice::from_mut(&mut c), 0.05);
         assert_eq!(c.severity, Severity::Alert, "{}", c.summary);
         let at = c.extra["cusum_index"] as usize;
         assert!((400..520).contains(&at), "{at}");
-        let flat = change_point(&errors[..400], &times[..400], 0.1, 30);
+        let start = c.extra["change_index"] as usize;
+        assert!((380..420).contains(&start), "{start}");
+        assert!(c.summary.contains("against 10.0% before"), "{}", c.summary);
+        let mut flat = change_point(&errors[..400], &times[..400], 0.1, 30, &drift);
+        crate::analysis::findings::decide(std::slice::from_mut(&mut flat), 0.05);
         assert_eq!(flat.severity, Severity::Pass, "{}", flat.summary);
+    }
+
+    #[test]
+    fn a_long_stable_stream_is_not_a_change_point_whatever_the_detectors_say() {
+        use rand::{Rng, SeedableRng};
+        // 120,000 cases at a steady 12% error rate against a 12% baseline: longer than the
+        // detectors' in-control run length, so they may alarm; the permutation test does not.
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9);
+        let errors: Vec<f64> = (0..120_000)
+            .map(|_| f64::from(u8::from(rng.random::<f64>() < 0.12)))
+            .collect();
+        let times: Vec<i64> = (0..120_000).map(|i| 1_790_000_000_000_000 + i).collect();
+        let mut c = change_point(&errors, &times, 0.12, 30, &DriftConfig::default());
+        crate::analysis::findings::decide(std::slice::from_mut(&mut c), 0.05);
+        assert!(c.severity < Severity::Warn, "{}", c.summary);
     }
 }

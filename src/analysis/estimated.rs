@@ -101,8 +101,12 @@ pub struct Estimate {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Estimated {
     pub cases: u64,
-    /// Σp: the expected number of positives.
+    /// Σp and Σ(1 − p): the expected numbers of positives and negatives.
     pub expected_positives: f64,
+    pub expected_negatives: f64,
+    /// Cases predicted positive and negative.
+    pub predicted_positives: u64,
+    pub predicted_negatives: u64,
     pub sensitivity: Option<Estimate>,
     pub specificity: Option<Estimate>,
     pub ppv: Option<Estimate>,
@@ -111,6 +115,24 @@ pub struct Estimated {
 }
 
 impl Estimated {
+    /// The group is large enough to estimate `name`: the counts its denominator rests on
+    /// reach `min` (expected positives for sensitivity, predicted positives for PPV…), as
+    /// realized performance asks for `min_positives` of each class.
+    pub fn enough(&self, name: &str, min: f64) -> bool {
+        let (p, n) = (self.expected_positives, self.expected_negatives);
+        let (pp, pn) = (
+            self.predicted_positives as f64,
+            self.predicted_negatives as f64,
+        );
+        match name {
+            "sensitivity" => p >= min,
+            "specificity" => n >= min,
+            "ppv" => pp >= min,
+            "npv" => pn >= min,
+            _ => p >= min && n >= min,
+        }
+    }
+
     pub fn metric(&self, name: &str) -> Option<Estimate> {
         match name {
             "sensitivity" => self.sensitivity,
@@ -144,8 +166,16 @@ fn ratio_random(q: &[f64], in_num: &[bool]) -> Option<Estimate> {
     let var = (va * (1.0 - 2.0 * r) + r * r * vb) / (b * b);
     Some(Estimate {
         value: r,
-        se: var.max(0.0).sqrt(),
+        se: var.max(0.0).sqrt().max(se_floor(b)),
     })
+}
+
+/// The smallest standard error an estimated proportion on an effective `n` cases may
+/// claim: half a case, so that an estimate of 0 or 1 (no predicted positive in a small
+/// group, every probability near 0 or 1) is never certain. It matters only for tiny groups:
+/// at 200 expected positives it is 0.0025.
+fn se_floor(n: f64) -> f64 {
+    0.5 / n
 }
 
 /// `Σ_{i∈den} Y_i / |den|` for a fixed denominator (the predicted positives for PPV).
@@ -160,7 +190,7 @@ fn ratio_fixed(q: &[f64], in_den: &[bool]) -> Option<Estimate> {
     }
     (n > 0.0).then(|| Estimate {
         value: a / n,
-        se: v.sqrt() / n,
+        se: (v.sqrt() / n).max(se_floor(n)),
     })
 }
 
@@ -207,9 +237,13 @@ fn soft_auroc(scores: &[f64], p: &[f64]) -> Option<Estimate> {
 pub fn estimate(p: &[f64], predictions: &[bool], scores: &[f64]) -> Estimated {
     let q: Vec<f64> = p.iter().map(|x| 1.0 - x).collect();
     let negative: Vec<bool> = predictions.iter().map(|&x| !x).collect();
+    let predicted_positives = predictions.iter().filter(|&&x| x).count() as u64;
     Estimated {
         cases: p.len() as u64,
         expected_positives: p.iter().sum(),
+        expected_negatives: q.iter().sum(),
+        predicted_positives,
+        predicted_negatives: p.len() as u64 - predicted_positives,
         sensitivity: ratio_random(p, predictions),
         specificity: ratio_random(&q, &negative),
         ppv: ratio_fixed(p, predictions),
@@ -268,13 +302,19 @@ pub fn compare(
             };
             let scope = subgroup.map_or(String::new(), |g| format!(" for {g}"));
             let enough = serving.cases as usize >= config.min_labelled
-                && baseline.labelled as usize >= config.min_labelled;
+                && baseline.labelled as usize >= config.min_labelled
+                && serving.enough(metric, config.min_positives as f64);
             let (Some(b), Some(s), true) = (realized(baseline, metric), serving.metric(metric), enough)
             else {
                 c.severity = Severity::Insufficient;
                 c.summary = format!(
-                    "{} serving cases and {} labelled baseline cases; {} needed, with both classes",
-                    serving.cases, baseline.labelled, config.min_labelled
+                    "{} serving cases ({:.1} expected positives, {} predicted positive) and {} labelled baseline cases; {} cases and {} in the metric's denominator needed",
+                    serving.cases,
+                    serving.expected_positives,
+                    serving.predicted_positives,
+                    baseline.labelled,
+                    config.min_labelled,
+                    config.min_positives
                 );
                 return c;
             };

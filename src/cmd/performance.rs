@@ -212,6 +212,7 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
             &times,
             b_error,
             config.performance.min_labelled,
+            &config.drift,
         ));
     }
     let versions_checks = model_versions(&inferences, manifest, config);

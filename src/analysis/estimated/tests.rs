@@ -33,14 +33,16 @@ fn estimates_agree_with_nannyml_cbpe_within_a_hundredth() {
 }
 
 #[test]
-fn perfectly_known_labels_give_the_realized_metrics_with_no_spread() {
-    // p ∈ {0, 1}: the estimate is the realized value and its standard error is 0.
+fn perfectly_known_labels_give_the_realized_metrics_with_the_floor_spread() {
+    // p ∈ {0, 1}: the estimate is the realized value; its standard error is only the floor
+    // of half a case (3 positives: 1/6), never 0.
     let p = [1.0, 1.0, 0.0, 0.0, 1.0, 0.0];
     let predictions = [true, false, false, true, true, false];
     let scores = [0.9, 0.4, 0.2, 0.6, 0.8, 0.1];
     let e = estimate(&p, &predictions, &scores);
     let sens = e.sensitivity.unwrap();
-    assert!((sens.value - 2.0 / 3.0).abs() < 1e-12 && sens.se == 0.0);
+    assert!((sens.value - 2.0 / 3.0).abs() < 1e-12);
+    assert!((sens.se - 0.5 / 3.0).abs() < 1e-12, "{}", sens.se);
     let spec = e.specificity.unwrap();
     assert!((spec.value - 2.0 / 3.0).abs() < 1e-12);
     assert!((e.ppv.unwrap().value - 2.0 / 3.0).abs() < 1e-12);
