@@ -26,9 +26,12 @@ label-version groups are in the report. Three parts:
       the estimate's 95% interval, and the share within +-0.03 an unbiased estimate would
       reach given the label noise alone (mean of 2*Phi(0.03/se) - 1, se from the reported
       interval): even a perfect calibration map cannot predict which cases turn out positive.
-  (1b) calibration-map error: the same 50 labelled 1,000-case `none` windows scored against
-      8 baselines (seeds 1-8): each baseline's mean gap is the error of its map, shared by
-      every night scored against it and not in the reported interval.
+  (1b) calibration-map error: the same 100 labelled 1,000-case windows of `none` and of
+      `protocol-change` scored against 8 baselines (seeds 1-8): each baseline's mean `none`
+      gap is the error of its map, shared by every night scored against it and not in the
+      reported interval; the protocol-change gap minus the none gap (averaged over
+      baselines) is the bias the shift adds; and the share within +-0.03 pooled over
+      baselines.
   (2) null windows: `none`, 200 and 1,000 cases as synthesized (about 70% labelled; the
       estimated checks do not depend on labels). Share of windows with any
       `estimated-performance` finding (warn or alert), overall or in a subgroup; also the
@@ -181,12 +184,16 @@ def run_many(runner, snap, tag, scenario, cases, seeds, jobs, prepare=None):
 
 
 def map_noise(runner, snaps, windows_n, seeds, jobs):
-    """The same labelled `none` windows scored against every baseline snapshot in `snaps`:
-    per baseline, the mean gap over the windows is that baseline's calibration-map error
-    (common to every night scored against it), which the reported interval leaves out."""
-    def one(seed):
-        d = os.path.join(runner.work, f"mapnoise-{seed}")
-        runner.synth(d, "none", 1600, seed)
+    """The same labelled windows (`none` and `protocol-change`, `seeds` each) scored against
+    every baseline snapshot in `snaps`. Per baseline, the mean `none` gap over the windows
+    is that baseline's calibration-map error (common to every night scored against it, and
+    not in the reported interval); the `protocol-change` gap minus the `none` gap, both
+    averaged over baselines, is the bias the shift itself adds. Also the share within
+    +-0.03 pooled over baselines (a random deployment's baseline, not one fixed draw)."""
+    def one(job):
+        scen, seed = job
+        d = os.path.join(runner.work, f"mapnoise-{scen}-{seed}")
+        runner.synth(d, scen, 1600, seed)
         keep_labelled(d, windows_n, np.random.default_rng(seed))
         out = {}
         for b, snap in snaps.items():
@@ -197,27 +204,49 @@ def map_noise(runner, snaps, windows_n, seeds, jobs):
         shutil.rmtree(d, ignore_errors=True)
         return out
     t0 = time.time()
+    scenarios = {"none": 600_001, "protocol-change": 700_001}
+    jobs_list = [(scen, base + k) for scen, base in scenarios.items() for k in range(seeds)]
     with cf.ThreadPoolExecutor(jobs) as pool:
-        per = list(pool.map(one, seeds))
-    print(f"  map noise: {len(per)} windows x {len(snaps)} baselines ({time.time() - t0:.0f} s)",
-          flush=True)
+        results = list(pool.map(one, jobs_list))
+    per = {scen: [r for (sc, _), r in zip(jobs_list, results) if sc == scen]
+           for scen in scenarios}
+    print(f"  map noise: {seeds} windows x 2 scenarios x {len(snaps)} baselines "
+          f"({time.time() - t0:.0f} s)", flush=True)
     z = norm.ppf(0.975)
-    rows = {}
+    out = {}
+    for scen, windows in per.items():
+        rows = {}
+        for m in METRICS:
+            by_base, pooled = {}, []
+            for b in snaps:
+                g = [w[b][m]["estimate"] - w[b][m]["realized"] for w in windows
+                     if m in w[b] and "realized" in w[b][m]]
+                by_base[b] = float(np.mean(g))
+                pooled.extend(g)
+            ses = [(w[b][m]["ci_high"] - w[b][m]["ci_low"]) / (2 * z) for w in windows
+                   for b in snaps if m in w[b]]
+            means = np.array(list(by_base.values()))
+            pooled = np.array(pooled)
+            rows[m] = {"baselines": len(means), "windows": len(windows),
+                       "mean_gap_per_baseline": by_base, "mean_of_means": float(means.mean()),
+                       "sd_between_baselines": float(means.std(ddof=1)),
+                       "min": float(means.min()), "max": float(means.max()),
+                       "mean_se": float(np.mean(ses)),
+                       "pooled_within": share(int(np.sum(np.abs(pooled) <= TOL)), len(pooled)),
+                       "pooled_p5": float(np.percentile(pooled, 5)),
+                       "pooled_p95": float(np.percentile(pooled, 95))}
+        out[scen] = rows
+    # The shift's bias: per window, the gap averaged over baselines; protocol-change minus
+    # none over independent windows, so its se is that of a difference of two means.
     for m in METRICS:
-        by_base = {}
-        for b in snaps:
-            g = [w[b][m]["estimate"] - w[b][m]["realized"] for w in per
-                 if m in w[b] and "realized" in w[b][m]]
-            by_base[b] = float(np.mean(g))
-        ses = [(w[b][m]["ci_high"] - w[b][m]["ci_low"]) / (2 * z) for w in per for b in snaps
-               if m in w[b]]
-        means = np.array(list(by_base.values()))
-        rows[m] = {"baselines": len(means), "windows": len(per),
-                   "mean_gap_per_baseline": by_base, "mean_of_means": float(means.mean()),
-                   "sd_between_baselines": float(means.std(ddof=1)),
-                   "min": float(means.min()), "max": float(means.max()),
-                   "mean_se": float(np.mean(ses))}
-    return rows, time.time() - t0
+        avg = {scen: np.array([np.mean([w[b][m]["estimate"] - w[b][m]["realized"]
+                                        for b in snaps]) for w in per[scen]])
+               for scen in per}
+        out["protocol-change"][m]["shift_bias"] = float(avg["protocol-change"].mean()
+                                                        - avg["none"].mean())
+        out["protocol-change"][m]["shift_bias_se"] = float(math.sqrt(
+            sum(a.var(ddof=1) / len(a) for a in avg.values())))
+    return out, time.time() - t0
 
 
 # --------------------------------------------------------------------------- statistics
@@ -419,17 +448,23 @@ def markdown(res, cmd):
         add("")
     mn = res.get("map_noise")
     if mn:
-        k = next(iter(mn.values()))
-        add(f"**(1b) Calibration-map error**: the same {k['windows']} labelled 1,000-case `none` "
-            f"windows against {k['baselines']} baselines (10,000 `none` cases each, seeds "
-            f"1–{k['baselines']}). Each baseline's mean gap over the windows is its "
-            "map's error, shared by every night scored against it and not in the interval.")
+        k = mn["none"]["auroc"]
+        add(f"**(1b) Calibration-map error**: the same {k['windows']} labelled 1,000-case windows "
+            f"per scenario against {k['baselines']} baselines (10,000 `none` cases each, seeds "
+            f"1–{k['baselines']}). Per baseline, the mean `none` gap over the windows is its "
+            "map's error, shared by every night scored against it and not in the interval. "
+            "Bias from the shift: the `protocol-change` gap minus the `none` gap, both averaged "
+            "over the baselines. Pooled: every window against every baseline.")
         add("")
-        add("| metric | mean gap, mean over baselines | sd between baselines | range | mean se of one night's estimate |")
-        add("| --- | ---: | ---: | ---: | ---: |")
-        for m, r in mn.items():
-            add(f"| {m} | {r['mean_of_means']:+.4f} | {r['sd_between_baselines']:.4f} "
-                f"| {r['min']:+.3f} … {r['max']:+.3f} | {r['mean_se']:.4f} |")
+        add("| scenario | metric | mean gap over baselines | sd between baselines | range over baselines | bias from the shift (± se) | pooled within ±0.03 | pooled gap 5th / 95th pct | mean se of one night |")
+        add("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for scen, rows in mn.items():
+            for m, r in rows.items():
+                shift = (f"{r['shift_bias']:+.4f} ± {r['shift_bias_se']:.4f}"
+                         if "shift_bias" in r else "—")
+                add(f"| {scen} | {m} | {r['mean_of_means']:+.4f} | {r['sd_between_baselines']:.4f} "
+                    f"| {r['min']:+.3f} … {r['max']:+.3f} | {shift} | {pct(r['pooled_within'])} "
+                    f"| {r['pooled_p5']:+.3f} / {r['pooled_p95']:+.3f} | {r['mean_se']:.4f} |")
         add("")
     nul = res.get("null")
     if nul:
@@ -515,8 +550,8 @@ def main():
                    help="null windows per size in part 2 (0/500 bounds the rate below 0.8%%)")
     p.add_argument("--map-baselines", type=int, default=8,
                    help="baselines in the calibration-map error part (1b; 0 skips it)")
-    p.add_argument("--map-windows", type=int, default=50,
-                   help="windows scored against every one of those baselines")
+    p.add_argument("--map-windows", type=int, default=100,
+                   help="windows per scenario scored against every one of those baselines")
     p.add_argument("--parts", default="123", help="which parts to run, e.g. '1' or '23'")
     p.add_argument("--jobs", type=int, default=2, help="binary runs in parallel")
     p.add_argument("--quick", action="store_true", help="20 windows per part (smoke run)")
@@ -566,7 +601,7 @@ def main():
                 shutil.rmtree(d, ignore_errors=True)
                 snaps[b] = f"{d}-snap"
             res["map_noise"], res["timing_s"]["map_noise"] = map_noise(
-                runner, snaps, 1000, range(600_001, 600_001 + args.map_windows), args.jobs)
+                runner, snaps, 1000, args.map_windows, args.jobs)
             for b, d in snaps.items():
                 if b != 1:
                     shutil.rmtree(d, ignore_errors=True)
@@ -593,7 +628,7 @@ def main():
         " --quick" if args.quick else f" --seeds {args.seeds} --seeds-null {args.seeds_null}") + (
         f" --parts {args.parts}" if args.parts != "123" else "") + (
         f" --map-baselines {args.map_baselines} --map-windows {args.map_windows}"
-        if not args.quick and (args.map_baselines, args.map_windows) != (8, 50) else "") + (
+        if not args.quick and (args.map_baselines, args.map_windows) != (8, 100) else "") + (
         f" --jobs {args.jobs}")
     md = markdown(res, cmd)
     print()
