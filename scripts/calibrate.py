@@ -205,13 +205,18 @@ def null_part(runner, snaps, sizes, seeds_for, jobs):
             raised = collections.Counter()      # (kind, subject, subgroup) -> windows
             raised_alert = collections.Counter()
             by_subgroup = collections.Counter()
-            for r in ok:
+            alert_windows = []
+            for seed, r in enumerate(results):
+                if "error" in r:
+                    continue
                 found = r[cmd]["findings"]
                 sev = {f[3] for f in found}
                 alert += "alert" in sev
                 warn += "warn" in sev
                 anything += bool(found)
                 overall += any(f[2] is None for f in found)
+                if "alert" in sev:
+                    alert_windows.append(seed)
                 for key in {f[:3] for f in found}:
                     raised[key] += 1
                 for key in {f[:3] for f in found if f[3] == "alert"}:
@@ -225,6 +230,8 @@ def null_part(runner, snaps, sizes, seeds_for, jobs):
                 "any_alert": rate(alert, m), "any_warn": rate(warn, m),
                 "any_finding": rate(anything, m), "finding_on_overall": rate(overall, m),
                 "raised_by": [[list(k), v, raised_alert[k]] for k, v in raised.most_common(15)],
+                "alerts_by": [[list(k), v] for k, v in raised_alert.most_common(15)],
+                "alert_windows": alert_windows,
                 "by_subgroup": by_subgroup.most_common(10),
             })
         seconds = time.time() - t0
@@ -250,7 +257,9 @@ def detect_part(runner, snaps, n, seeds, jobs):
         matches = []
         for cmd, kind, subject, subgroup in expected:
             key = "|".join(map(str, (kind, subject, subgroup)))
-            sev = collections.Counter(r[cmd]["watched"].get(key, ("absent",))[0] for r in ok)
+            got = [r[cmd]["watched"].get(key, ("absent",))[0] if "error" not in r else None
+                   for r in results]
+            sev = collections.Counter(g for g in got if g is not None)
             effects = [r[cmd]["watched"][key][1] for r in ok
                        if key in r[cmd]["watched"] and r[cmd]["watched"][key][1] is not None]
             matches.append({
@@ -258,6 +267,7 @@ def detect_part(runner, snaps, n, seeds, jobs):
                 "found": rate(sev["warn"] + sev["alert"], m), "alert": rate(sev["alert"], m),
                 "warn": rate(sev["warn"], m), "severities": dict(sev),
                 "effect_median": sorted(effects)[len(effects) // 2] if effects else None,
+                "missed_windows": [w for w, g in enumerate(got) if g not in (None,) + SEVERE],
             })
         others = {cmd: collections.Counter() for cmd in COMMANDS}
         any_alert = {cmd: 0 for cmd in COMMANDS}
@@ -349,6 +359,14 @@ def markdown(res):
             if r["raised_by"]:
                 top = "; ".join(f"{k} / {s} / {where(g)}: {v} ({a})"
                                 for (k, s, g), v, a in r["raised_by"][:6])
+                add(f"- {r['command']}, n = {r['n']:,}: {top}")
+        add("")
+        add("Checks that raised the null **alerts** (windows with an alert there):")
+        add("")
+        for r in sorted(res["null"], key=lambda r: (COMMANDS.index(r["command"]), r["n"])):
+            if r["alerts_by"]:
+                top = "; ".join(f"{k} / {s} / {where(g)}: {v}"
+                                for (k, s, g), v in r["alerts_by"][:6])
                 add(f"- {r['command']}, n = {r['n']:,}: {top}")
         add("")
     if res.get("detect"):
