@@ -7,7 +7,7 @@ did not generate) and counts, per command, how often it alerts when nothing chan
 it finds real changes in a 200-case night, and whether it keeps quiet on trivial shifts at a
 million cases.
 
-    pip install -r scripts/requirements.txt          # numpy, scipy, pyarrow
+    pip install -r scripts/requirements.txt          # numpy, scipy, pyarrow (pinned there)
     python3 scripts/calibrate.py --bin target/release/postmarket --label after
     python3 scripts/calibrate.py --quick             # smoke run, ~1 min
     python3 scripts/calibrate.py --only null --seeds 500
