@@ -154,6 +154,12 @@ def summarise(report, watch=()):
     return {"findings": found, "watched": watched, "checks": report["counts"]["checks"]}
 
 
+def distinct(items):
+    """Each item once, in first-seen order (a set's order would make ties in the top lists
+    change from run to run)."""
+    return list(dict.fromkeys(items))
+
+
 def run_windows(runner, jobs, tasks):
     """tasks: [(snap, n, seed, shift, watch)] -> results in the same order."""
     with cf.ThreadPoolExecutor(jobs) as pool:
@@ -217,11 +223,11 @@ def null_part(runner, snaps, sizes, seeds_for, jobs):
                 overall += any(f[2] is None for f in found)
                 if "alert" in sev:
                     alert_windows.append(seed)
-                for key in {f[:3] for f in found}:
+                for key in distinct(f[:3] for f in found):
                     raised[key] += 1
-                for key in {f[:3] for f in found if f[3] == "alert"}:
+                for key in distinct(f[:3] for f in found if f[3] == "alert"):
                     raised_alert[key] += 1
-                for g in {f[2] for f in found}:
+                for g in distinct(f[2] for f in found):
                     by_subgroup[where(g)] += 1
             m = len(ok)
             out.append({
@@ -275,7 +281,7 @@ def detect_part(runner, snaps, n, seeds, jobs):
             for cmd in COMMANDS:
                 found = r[cmd]["findings"]
                 any_alert[cmd] += any(f[3] == "alert" for f in found)
-                for key in {f[:3] for f in found}:
+                for key in distinct(f[:3] for f in found):
                     others[cmd][key] += 1
         out.append({
             "scenario": name, "n": n, "windows": m, "errors": len(errors),
@@ -308,7 +314,7 @@ def trivial_part(runner, snap, n, seeds, jobs):
                              for r in ok) if feature else 0
             found = collections.Counter()
             for r in ok:
-                for key in {f for f in r[cmd]["findings"]}:
+                for key in distinct(r[cmd]["findings"]):
                     found[key] += 1
             row["per_command"][cmd] = {
                 "finding_on_feature": rate(on_feature, m),
