@@ -9,7 +9,7 @@ million cases.
 
     pip install -r scripts/requirements.txt          # numpy, scipy, pyarrow (pinned there)
     python3 scripts/calibrate.py --bin target/release/postmarket --label after
-    python3 scripts/calibrate.py --quick             # smoke run, ~1 min
+    python3 scripts/calibrate.py --quick             # smoke run, ~30 s
     python3 scripts/calibrate.py --only null --seeds 500
 
 Parts (default config, default subgroups, no postmarket.yaml; every window is seeded and
@@ -440,7 +440,8 @@ def markdown(res):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--bin", default=os.environ.get(
-        "POSTMARKET_BIN", os.path.join(ROOT, "target/release/postmarket")))
+        "POSTMARKET_BIN", os.path.join(ROOT, "target/release/postmarket")),
+                   help="the postmarket binary (default: $POSTMARKET_BIN or target/release)")
     p.add_argument("--label", default="run", help="names the results file and work folder")
     p.add_argument("--seeds", type=int, default=200,
                    help="null windows per n (below 100k) and detection windows per scenario")
@@ -458,7 +459,8 @@ def main():
                    help="run only this part (repeatable)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 10 seeds (5 at 100k), 2 baselines, trivial 200k vs 20k")
-    p.add_argument("--work", default=os.path.join(ROOT, "bench-data", "calibration"))
+    p.add_argument("--work", default=os.path.join(ROOT, "bench-data", "calibration"),
+                   help="results-<label>.json goes here; generated data in work-<label>/")
     args = p.parse_args()
     if args.quick:
         args.seeds, args.seeds_large, args.baselines = 10, 5, 2
