@@ -254,10 +254,16 @@ pub fn estimate(p: &[f64], predictions: &[bool], scores: &[f64]) -> Estimated {
 
 /// The baseline's realized value of a metric and its standard error.
 fn realized(m: &Metrics, metric: &str) -> Option<Estimate> {
+    // The side of the baseline's interval that matters for a fall is its low end: at a
+    // baseline sensitivity of 10/10 the binomial se is 0, Wilson's low end says 0.72.
     let rate = |r: Option<crate::analysis::performance::Rate>| {
-        r.map(|r| Estimate {
-            value: r.value,
-            se: (r.value * (1.0 - r.value) / r.n.max(1) as f64).sqrt(),
+        r.map(|r| {
+            let z = z_critical(CONFIDENCE).unwrap_or(1.96);
+            let binomial = (r.value * (1.0 - r.value) / r.n.max(1) as f64).sqrt();
+            Estimate {
+                value: r.value,
+                se: binomial.max((r.value - r.ci.low) / z),
+            }
         })
     };
     match metric {

@@ -267,30 +267,43 @@ impl Check {
 /// The family a check's p-value is corrected in: what kind of claim it makes (a drift-style
 /// effect, a realized performance fall, an estimated one) and where (all cases — the
 /// primary question, a few dozen checks — or a subgroup or label version, where the many
-/// chance results are). Six families; each gets its own Benjamini–Hochberg correction and
-/// its own false-coverage level, so the hundreds of subgroup checks do not drown a change
-/// over all cases.
-fn family(check: &Check) -> u8 {
+/// chance results are). A performance metric's subgroup checks form a family per metric
+/// (sensitivity across the dozen subgroups), as Holm or BH within a metric would: pooling
+/// all metrics × groups made a real fall in one subgroup pay for sixty tests. Each family
+/// gets its own Benjamini–Hochberg correction and its own false-coverage level.
+fn family(check: &Check) -> (u8, &str) {
     let claim = match (check.direction, check.kind) {
         (Direction::Larger, _) => 0,
         (Direction::Lower, Kind::EstimatedPerformance) => 2,
         (Direction::Lower, _) => 1,
     };
-    2 * claim + u8::from(check.subgroup.is_some())
+    let scope = u8::from(check.subgroup.is_some());
+    let metric = if claim > 0 && scope == 1 {
+        check.subject.as_str()
+    } else {
+        ""
+    };
+    (2 * claim + scope, metric)
 }
-
-const FAMILIES: u8 = 6;
 
 /// Fills in q-values (Benjamini–Hochberg within each [`family`]) over every check with a
 /// p-value, widens the intervals of the selected checks to the false-coverage-rate level,
 /// then decides each severity.
 pub fn decide(checks: &mut [Check], fdr: f64) {
-    for f in 0..FAMILIES {
+    let decidable = |c: &Check| c.p_value.is_some() && c.severity != Severity::Insufficient;
+    let mut families: Vec<(u8, String)> = checks
+        .iter()
+        .filter(|c| decidable(c))
+        .map(|c| {
+            let (f, metric) = family(c);
+            (f, metric.to_string())
+        })
+        .collect();
+    families.sort();
+    families.dedup();
+    for (f, metric) in families {
         let indexed: Vec<usize> = (0..checks.len())
-            .filter(|&i| {
-                let c = &checks[i];
-                c.p_value.is_some() && c.severity != Severity::Insufficient && family(c) == f
-            })
+            .filter(|&i| decidable(&checks[i]) && family(&checks[i]) == (f, metric.as_str()))
             .collect();
         decide_family(checks, &indexed, fdr);
     }

@@ -17,7 +17,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use super::findings::{Check, Direction, IntervalFn, Kind, Severity};
 use crate::config::PerformanceConfig;
 use crate::stats::calibration::{brier, reliability};
-use crate::stats::interval::{bin_residuals, ece_rise_interval, BinResiduals};
+use crate::stats::interval::{bin_residuals, ece_rise_interval, ece_rise_p_value, BinResiduals};
 use crate::stats::proportion::{newcombe_diff, wilson, Interval};
 use crate::stats::roc::delong;
 
@@ -29,6 +29,8 @@ pub const ECE_BINS: usize = 10;
 /// Bootstrap replicates and seed of the ECE-rise interval (fixed: same input, same report).
 const ECE_REPLICATES: usize = 1000;
 const ECE_SEED: u64 = 0x00EC_E5EE_D000;
+/// Labelled cases on each side below which the ECE check is insufficient.
+pub const ECE_MIN_LABELLED: usize = 100;
 
 /// Labelled cases of one group: score, label, prediction.
 #[derive(Debug, Default, Clone)]
@@ -276,9 +278,14 @@ fn calibration_check(
     check.effect_name = "ECE rise";
     check.threshold = config.ece_warn;
     check.alert_threshold = 2.0 * config.ece_warn;
-    let (Some(eb), Some(es), true) = (b.ece, s.ece, sufficient) else {
+    // Ten bins need about ten cases each before an ECE means anything.
+    let enough = |m: &Metrics| m.labelled as usize >= ECE_MIN_LABELLED;
+    let (Some(eb), Some(es), true) = (b.ece, s.ece, sufficient && enough(b) && enough(s)) else {
         check.severity = Severity::Insufficient;
-        check.summary = insufficient_summary(b, s, config);
+        check.summary = format!(
+            "{}; the calibration error needs {ECE_MIN_LABELLED} labelled cases on each side",
+            insufficient_summary(b, s, config)
+        );
         return check;
     };
     let Some((rise, ci)) = ece_rise_interval(
@@ -301,9 +308,9 @@ fn calibration_check(
     }
     check.summary =
         format!("expected calibration error {eb:.3} → {es:.3} ({ECE_BINS} equal-width bins)");
-    // No test statistic: the rise counts as shown when its interval excludes 0, and its
-    // severity follows the interval's low end like every other effect.
-    check.severity = check.judge(ci.low > 0.0);
+    // Decided with the run's other checks (BH on the bootstrap p-value, then the interval).
+    check.p_value = ece_rise_p_value(&b.ece_bins, &s.ece_bins, ECE_REPLICATES, ECE_SEED);
+    check.severity = Severity::Pass;
     check.action = "The model's probabilities no longer match observed rates: consider recalibrating on recent labelled cases.".to_string();
     check
 }

@@ -282,5 +282,43 @@ pub fn ece_rise_interval(
     ))
 }
 
+/// The one-sided p-value of "the ECE did not rise" that matches the basic interval of
+/// [`ece_rise_interval`]: the share of replicates `θ*` with `2θ̂ − θ* ≤ 0`, counting the
+/// observation itself. Same draws as the interval (same seed and replicates).
+pub fn ece_rise_p_value(
+    baseline: &[BinResiduals],
+    serving: &[BinResiduals],
+    replicates: usize,
+    seed: u64,
+) -> Option<f64> {
+    let total = |bins: &[BinResiduals]| bins.iter().map(|b| b.n).sum::<f64>();
+    if total(baseline) == 0.0 || total(serving) == 0.0 || replicates < 2 {
+        return None;
+    }
+    let (var_b, var_s) = (resampling_variance(baseline), resampling_variance(serving));
+    let sums = |bins: &[BinResiduals]| bins.iter().map(|b| b.sum).collect::<Vec<_>>();
+    let rise = ece_debiased(serving, &sums(serving), &var_s)
+        - ece_debiased(baseline, &sums(baseline), &var_b);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let draw = |bins: &[BinResiduals], var: &[f64], rng: &mut Xoshiro256PlusPlus| {
+        let sums: Vec<f64> = bins
+            .iter()
+            .zip(var)
+            .map(|(b, v)| {
+                let e: f64 = StandardNormal.sample(rng);
+                b.sum + v.sqrt() * e
+            })
+            .collect();
+        ece_debiased(bins, &sums, var)
+    };
+    let at_or_below = (0..replicates)
+        .filter(|_| {
+            let r = draw(serving, &var_s, &mut rng) - draw(baseline, &var_b, &mut rng);
+            2.0 * rise - r <= 0.0
+        })
+        .count();
+    Some((1 + at_or_below) as f64 / (1 + replicates) as f64)
+}
+
 #[cfg(test)]
 mod tests;
