@@ -1,10 +1,15 @@
-//! A structural walk of a DICOM file's bytes before dicom-object parses them.
+//! The structural walk of a DICOM data set, which is also its parser.
 //!
-//! dicom-object trusts element length fields: a 600-byte file whose length field reads
-//! 0xFFFFFFF0 made it allocate 4 GiB before failing. This walk checks every element header,
-//! at every sequence depth, against the bytes that actually exist, and finds where the
-//! header ends (the top-level Pixel Data element). Only bytes that passed the walk are
-//! handed to the parser, so a hostile or broken file costs at most its own size.
+//! Every element header, at every sequence depth, is checked against the bytes that exist
+//! (the file, or the capped buffer read from it), nesting is bounded by [`MAX_DEPTH`] and
+//! the top-level index by [`MAX_ELEMENTS`], and the walk stops at the top-level Pixel
+//! Data. What comes out is the index of top-level elements — tag, VR, where the value is —
+//! that `header.rs` reads values from. Nothing is allocated from a length field, so a
+//! hostile file costs at most the buffer it was read into.
+//!
+//! (This walk once only guarded dicom-object, which then parsed the same bytes its own way:
+//! a UN sequence of undefined length, or a VR swapped in a mutant, passed the walk and made
+//! dicom-object allocate gigabytes. There is now one reading of the bytes, this one.)
 //!
 //! The walk understands the three uncompressed encodings (explicit/implicit VR little
 //! endian, explicit VR big endian); deflated data sets are inflated (bounded) by the caller
@@ -28,6 +33,8 @@ pub struct Layout {
     pub meta: Option<(usize, usize)>,
     /// Transfer Syntax UID from the meta group (None for a bare data set).
     pub transfer_syntax: Option<String>,
+    /// Media Storage SOP Class UID from the meta group (a DICOMDIR says so here).
+    pub media_storage_sop_class: Option<String>,
     /// Offset where the main data set starts.
     pub dataset_start: usize,
 }
@@ -59,10 +66,18 @@ pub enum GuardError {
     TooDeep {
         offset: usize,
     },
+    /// More top-level elements than [`MAX_ELEMENTS`].
+    TooMany {
+        offset: usize,
+    },
 }
 
 /// Nested sequences deeper than this are refused (real files stay under ~10).
 pub const MAX_DEPTH: u32 = 64;
+
+/// Top-level elements indexed at most (real headers have a few hundred; the bound keeps
+/// the index of a hostile file at 1 MiB).
+pub const MAX_ELEMENTS: usize = 1 << 16;
 
 impl fmt::Display for GuardError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,6 +107,10 @@ impl fmt::Display for GuardError {
             GuardError::TooDeep { offset } => write!(
                 f,
                 "sequences nested deeper than {MAX_DEPTH} levels at byte {offset}"
+            ),
+            GuardError::TooMany { offset } => write!(
+                f,
+                "more than {MAX_ELEMENTS} top-level elements (at byte {offset})"
             ),
         }
     }
@@ -123,6 +142,7 @@ pub fn locate(buf: &[u8], file_len: u64) -> Result<Layout, GuardError> {
             return Ok(Layout {
                 meta: None,
                 transfer_syntax: None,
+                media_storage_sop_class: None,
                 dataset_start: 0,
             });
         }
@@ -138,6 +158,11 @@ pub fn locate(buf: &[u8], file_len: u64) -> Result<Layout, GuardError> {
     };
     let mut pos = meta_start;
     let mut transfer_syntax = None;
+    let mut media_storage_sop_class = None;
+    let uid = |value: &[u8]| {
+        let text = String::from_utf8_lossy(value);
+        text.trim_end_matches(['\0', ' ']).trim().to_string()
+    };
     loop {
         if pos + 8 > buf.len() {
             walker.need(pos, 8)?;
@@ -154,10 +179,10 @@ pub fn locate(buf: &[u8], file_len: u64) -> Result<Layout, GuardError> {
             });
         }
         let end = walker.value_end(pos, header, length, (group, element), usize::MAX)?;
-        if element == 0x0010 {
-            let value = &buf[pos + header..end];
-            let text = String::from_utf8_lossy(value);
-            transfer_syntax = Some(text.trim_end_matches(['\0', ' ']).trim().to_string());
+        match element {
+            0x0002 => media_storage_sop_class = Some(uid(&buf[pos + header..end])),
+            0x0010 => transfer_syntax = Some(uid(&buf[pos + header..end])),
+            _ => {}
         }
         pos = end;
     }
@@ -170,6 +195,7 @@ pub fn locate(buf: &[u8], file_len: u64) -> Result<Layout, GuardError> {
     Ok(Layout {
         meta: Some((meta_start, pos)),
         transfer_syntax,
+        media_storage_sop_class,
         dataset_start: pos,
     })
 }
@@ -183,8 +209,30 @@ pub fn sniff_bare(buf: &[u8]) -> Syntax {
     }
 }
 
-/// Walks the data set in `buf[start..]` and returns the offset where the header ends: the
-/// top-level Pixel Data element (or any later top-level tag), or the end of the data.
+/// One top-level element as found by the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Element {
+    pub tag: (u16, u16),
+    /// The VR on disk; `None` in implicit VR.
+    pub vr: Option<[u8; 2]>,
+    /// The value's byte range in the walked buffer; empty for a sequence.
+    pub start: u32,
+    pub len: u32,
+    /// A sequence (SQ, or UN of undefined length): its items were walked, not indexed.
+    pub sequence: bool,
+}
+
+/// What [`header_end`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Walked {
+    /// Where the header ends: the top-level Pixel Data (or any later tag), or the end.
+    pub end: usize,
+    /// The top-level elements before `end`, in file order.
+    pub elements: Vec<Element>,
+}
+
+/// Walks the data set in `buf[start..]`: checks every element at every depth and indexes
+/// the top-level ones up to the Pixel Data.
 ///
 /// `file_len` is the length of the whole input; `buf` may be a prefix of it, in which case
 /// [`GuardError::NeedMore`] asks for more bytes.
@@ -193,20 +241,34 @@ pub fn header_end(
     start: usize,
     file_len: u64,
     syntax: Syntax,
-) -> Result<usize, GuardError> {
+) -> Result<Walked, GuardError> {
     let walker = Walker {
         buf,
         file_len,
         syntax,
     };
-    walker.dataset(start, None, 0)
+    let mut elements = Vec::new();
+    let end = match walker.elements(start, None, 0, Some(&mut elements))? {
+        Ended::Limit(p) | Ended::PixelData(p) | Ended::ItemEnd(p) => p,
+    };
+    Ok(Walked { end, elements })
 }
 
-/// Whether an explicit VR opens a sequence.
+/// What the dictionary says of an implicit-VR tag: whether its value is a sequence.
+fn implicit_sequence(tag: (u16, u16)) -> Option<bool> {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+    use dicom_core::VR;
+    let entry =
+        dicom_dictionary_std::StandardDataDictionary.by_tag(dicom_core::Tag(tag.0, tag.1))?;
+    Some(entry.vr() == VirtualVr::Exact(VR::SQ))
+}
+
+/// Whether a VR opens a sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SeqKind {
     Sequence,
-    /// UN: a sequence when its length is undefined, opaque bytes otherwise.
+    /// UN (explicit) or a tag the dictionary does not know (implicit): a sequence when its
+    /// length is undefined.
     Unknown,
     Not,
 }
@@ -331,20 +393,17 @@ impl Walker<'_> {
         Ok(end)
     }
 
-    /// Walks data set elements from `pos` up to `limit` (None: to the end of the data).
-    fn dataset(&self, pos: usize, limit: Option<usize>, depth: u32) -> Result<usize, GuardError> {
-        match self.elements(pos, limit, depth)? {
-            Ended::Limit(p) | Ended::PixelData(p) | Ended::ItemEnd(p) => Ok(p),
-        }
-    }
-
+    /// Walks data set elements from `pos` up to `limit` (None: to the end of the data),
+    /// indexing them into `index` (the top level only).
     fn elements(
         &self,
         mut pos: usize,
         limit: Option<usize>,
         depth: u32,
+        mut index: Option<&mut Vec<Element>>,
     ) -> Result<Ended, GuardError> {
         let top = depth == 0;
+        let mut previous: Option<(u16, u16)> = None;
         loop {
             let at_limit = match limit {
                 Some(l) => pos >= l,
@@ -354,11 +413,12 @@ impl Walker<'_> {
                 return Ok(Ended::Limit(pos));
             }
             self.need(pos, 8)?;
+            let at = pos;
             let tag = self.tag(pos);
             if top && tag >= PIXEL_DATA {
                 return Ok(Ended::PixelData(pos));
             }
-            if tag == ITEM_END {
+            if tag == ITEM_END && !top {
                 return Ok(Ended::ItemEnd(pos + 8));
             }
             if tag.0 == 0xFFFE {
@@ -367,47 +427,90 @@ impl Walker<'_> {
                     what: "item or delimiter outside a sequence",
                 });
             }
-            let (header, length, sequence) = match self.syntax {
+            // Tags ascend in a data set; a step back at the top level means the bytes are
+            // not what the walk thinks they are (a swapped VR shifts every later header).
+            if top && previous.is_some_and(|p| tag <= p) {
+                return Err(GuardError::Malformed {
+                    offset: pos,
+                    what: "element tags out of order",
+                });
+            }
+            previous = Some(tag);
+            let (header, length, vr) = match self.syntax {
                 Syntax::ImplicitLe => (8, self.u32_at(pos + 4), None),
                 _ => {
                     let (header, length) = self.explicit_header(pos)?;
-                    let vr = &self.buf[pos + 4..pos + 6];
-                    (header, length, Some(SeqKind::of(vr)))
+                    let vr = [self.buf[pos + 4], self.buf[pos + 5]];
+                    (header, length, Some(vr))
                 }
             };
+            // Implicit VR has no VR to tell: the dictionary does, and an unknown (private)
+            // tag whose value opens with an item tag is a sequence.
+            let kind = match vr {
+                Some(vr) => SeqKind::of(&vr),
+                None => match implicit_sequence(tag) {
+                    Some(true) => SeqKind::Sequence,
+                    Some(false) => SeqKind::Not,
+                    None => SeqKind::Unknown,
+                },
+            };
             let bound = limit.unwrap_or(usize::MAX);
+            let value_start = pos + header;
+            let mut sequence = true;
             pos = if length == UNDEFINED {
-                // Undefined length only makes sense for sequences (and encapsulated pixel
-                // data, which the top level never reaches).
-                match sequence {
-                    // UN of undefined length holds an implicit-VR little-endian sequence.
-                    Some(SeqKind::Unknown) => Walker {
+                match kind {
+                    // UN of undefined length holds an implicit-VR little-endian sequence
+                    // (PS3.5 6.2.2), whatever the file's own encoding.
+                    SeqKind::Unknown if vr.is_some() => Walker {
                         syntax: Syntax::ImplicitLe,
                         ..*self
                     }
-                    .sequence(pos + header, None, depth + 1, true)?,
-                    Some(SeqKind::Not) if tag != PIXEL_DATA => {
+                    .sequence(value_start, None, depth + 1, true)?,
+                    // Encapsulated pixel data nested in an item (an icon image).
+                    SeqKind::Not if tag == PIXEL_DATA => {
+                        self.sequence(value_start, None, depth + 1, false)?
+                    }
+                    SeqKind::Not => {
                         return Err(GuardError::Malformed {
                             offset: pos,
                             what: "undefined length on an element that is not a sequence",
                         });
                     }
-                    _ => self.sequence(pos + header, None, depth + 1, tag != PIXEL_DATA)?,
+                    _ => self.sequence(value_start, None, depth + 1, true)?,
                 }
             } else {
                 let end = self.value_end(pos, header, length, tag, bound)?;
-                let value_start = pos + header;
-                // Implicit VR has no VR to tell: a value that opens with an item tag is a
-                // sequence. Defined-length UN values are opaque bytes to the parser too.
-                let nested = match sequence {
-                    Some(kind) => kind == SeqKind::Sequence,
-                    None => true,
-                };
-                if nested && end - value_start >= 8 && self.tag(value_start) == ITEM {
-                    self.sequence(value_start, Some(end), depth + 1, true)?;
+                let opens_item = end - value_start >= 8 && self.tag(value_start) == ITEM;
+                match kind {
+                    SeqKind::Sequence => {
+                        self.sequence(value_start, Some(end), depth + 1, true)?;
+                    }
+                    // An unknown implicit-VR tag is read as a sequence only if it looks
+                    // like one; a defined-length UN is opaque bytes.
+                    SeqKind::Unknown if vr.is_none() && opens_item => {
+                        self.sequence(value_start, Some(end), depth + 1, true)?;
+                    }
+                    _ => sequence = false,
                 }
                 end
             };
+            if let Some(index) = index.as_deref_mut() {
+                if index.len() >= MAX_ELEMENTS {
+                    return Err(GuardError::TooMany { offset: at });
+                }
+                let (start, len) = if sequence {
+                    (value_start, 0)
+                } else {
+                    (value_start, pos - value_start)
+                };
+                index.push(Element {
+                    tag,
+                    vr,
+                    start: start as u32,
+                    len: len as u32,
+                    sequence,
+                });
+            }
         }
     }
 
@@ -455,7 +558,7 @@ impl Walker<'_> {
                         what: "undefined-length pixel data fragment",
                     });
                 }
-                match self.elements(pos + 8, limit, depth)? {
+                match self.elements(pos + 8, limit, depth, None)? {
                     Ended::ItemEnd(p) => p,
                     Ended::Limit(p) | Ended::PixelData(p) => {
                         if limit.is_some() {
@@ -468,7 +571,15 @@ impl Walker<'_> {
             } else {
                 let end = self.value_end(pos, 8, length, tag, bound)?;
                 if datasets {
-                    self.dataset(pos + 8, Some(end), depth)?;
+                    match self.elements(pos + 8, Some(end), depth, None)? {
+                        Ended::Limit(_) => {}
+                        Ended::ItemEnd(p) | Ended::PixelData(p) => {
+                            return Err(GuardError::Malformed {
+                                offset: p,
+                                what: "item delimiter inside a defined-length item",
+                            })
+                        }
+                    }
                 }
                 end
             };
@@ -529,7 +640,9 @@ mod tests {
         let pixel_at = data.len();
         data.extend(explicit(PIXEL_DATA, b"OW", &[0u8; 32]));
         let end = header_end(&data, 0, data.len() as u64, Syntax::ExplicitLe).unwrap();
-        assert_eq!(end, pixel_at);
+        assert_eq!(end.end, pixel_at);
+        assert_eq!(end.elements.len(), 1);
+        assert_eq!(end.elements[0].tag, (0x0008, 0x0060));
     }
 
     #[test]
