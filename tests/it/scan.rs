@@ -199,7 +199,10 @@ fn undecodable_text_is_null_with_a_note_and_the_row_is_kept() {
         ],
         0,
     );
-    assert!(stderr.contains("values nulled ┆ 2 (undecodable-text 2)"), "{stderr}");
+    assert!(
+        stderr.contains("values nulled ┆ 2 (undecodable-text 2)"),
+        "{stderr}"
+    );
     let rows = rows(&wd.path("h.parquet"));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["manufacturer"], Value::Null);
@@ -212,7 +215,10 @@ fn undecodable_text_is_null_with_a_note_and_the_row_is_kept() {
     for (tag, note) in [("(0008,0070)", &notes[0]), ("(0008,1010)", &notes[1])] {
         assert!(note.contains(tag), "{note}");
         // Neither the bytes nor an escape sequence is quoted.
-        assert!(!note.contains('\u{1b}') && !note.contains("HEALTH"), "{note}");
+        assert!(
+            !note.contains('\u{1b}') && !note.contains("HEALTH"),
+            "{note}"
+        );
     }
 }
 

@@ -186,11 +186,20 @@ pub fn locate(buf: &[u8], file_len: u64) -> Result<Layout, GuardError> {
         }
         pos = end;
     }
-    if transfer_syntax.is_none() {
-        return Err(GuardError::Malformed {
-            offset: meta_start,
-            what: "file meta group has no Transfer Syntax UID (0002,0010)",
-        });
+    match &transfer_syntax {
+        None => {
+            return Err(GuardError::Malformed {
+                offset: meta_start,
+                what: "file meta group has no Transfer Syntax UID (0002,0010)",
+            })
+        }
+        Some(uid) if uid.is_empty() || !uid.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+            return Err(GuardError::Malformed {
+                offset: meta_start,
+                what: "Transfer Syntax UID (0002,0010) is not a UID",
+            })
+        }
+        Some(_) => {}
     }
     Ok(Layout {
         meta: Some((meta_start, pos)),

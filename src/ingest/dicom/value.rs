@@ -61,6 +61,14 @@ pub fn text(field: &Field<'_>, charset: &CharacterSet) -> Result<Option<String>,
         let decoded = charset
             .decode(field.bytes)
             .map_err(|e| Problem::Undecodable(e.0))?;
+        // Line breaks and tabs belong to ST, LT and UT only.
+        let multi_line = matches!(field.vr, VR::ST | VR::LT | VR::UT);
+        let control = |part: &str| part.trim_matches(['\0', ' ']).chars().any(char::is_control);
+        if !multi_line && decoded.split('\\').any(control) {
+            return Err(Problem::Undecodable(
+                "control character in a single-line text value",
+            ));
+        }
         decoded
             .split('\\')
             .map(|part| part.trim_matches([' ', '\0']))

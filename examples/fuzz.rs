@@ -1,0 +1,87 @@
+//! Runs the fuzz targets for a given time: `cargo run --release --example fuzz -- 60`
+//! (or `scripts/fuzz.sh 60`). Arguments: seconds per target (default 10), then optionally
+//! target names (header, values, charset, log-row, expr) and `--seed N`.
+//!
+//! Prints inputs, outcomes and the peak heap of one header read per target; saves every
+//! input that broke a promise under `fuzz-failures/<target>/` and exits 1 if there was one.
+
+use std::path::Path;
+use std::time::Duration;
+
+use postmarket::fuzz::peak::PeakAlloc;
+use postmarket::fuzz::{self, Budget, Target};
+
+#[global_allocator]
+static ALLOC: PeakAlloc = PeakAlloc::new();
+
+const MAX_HEADER_BYTES: usize = 8 << 20;
+
+fn seeds() -> Vec<Vec<u8>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/dicom");
+    let mut seeds = Vec::new();
+    for dir in ["good", "bad", "skipped"] {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+            .expect("testdata/dicom is there")
+            .map(|e| e.expect("readable entry").path())
+            .collect();
+        paths.sort();
+        seeds.extend(
+            paths
+                .iter()
+                .map(|p| std::fs::read(p).expect("readable file")),
+        );
+    }
+    seeds.retain(|s| !s.is_empty());
+    seeds
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut seed = 1u64;
+    if let Some(i) = args.iter().position(|a| a == "--seed") {
+        seed = args
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--seed N");
+        args.drain(i..i + 2);
+    }
+    let seconds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let wanted: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+    let targets = [
+        Target::Header {
+            seeds: seeds(),
+            max_header_bytes: MAX_HEADER_BYTES,
+        },
+        Target::Values,
+        Target::Charset,
+        Target::LogRow,
+        Target::Expr,
+    ];
+    let mut failed = false;
+    for target in targets
+        .iter()
+        .filter(|t| wanted.is_empty() || wanted.contains(&t.name()))
+    {
+        ALLOC.reset();
+        let base = ALLOC.live();
+        let stats = fuzz::run(target, seed, Budget::Time(Duration::from_secs(seconds)));
+        let peak = ALLOC.peak().saturating_sub(base);
+        println!(
+            "{:<8} {:>9} inputs  peak heap {:>6} KiB  {:?}",
+            target.name(),
+            stats.inputs,
+            peak >> 10,
+            stats.outcomes
+        );
+        if !stats.failures.is_empty() {
+            failed = true;
+            let dir = Path::new("fuzz-failures").join(target.name());
+            std::fs::create_dir_all(&dir).expect("create fuzz-failures/");
+            for (i, (input, what)) in stats.failures.iter().enumerate() {
+                std::fs::write(dir.join(format!("{i:04}.bin")), input).expect("save input");
+                println!("  FAILED {i:04}: {what}");
+            }
+        }
+    }
+    std::process::exit(i32::from(failed));
+}
