@@ -19,6 +19,9 @@ pub enum Problem {
     NotANumber,
     /// A binary or sequence value where text was expected.
     NotText,
+    /// The VR on disk is of another kind than the dictionary's (text for a binary number,
+    /// say): one of them is wrong, and reading by either could give a wrong value.
+    VrMismatch { on_disk: VR, dictionary: VR },
 }
 
 impl Problem {
@@ -28,6 +31,7 @@ impl Problem {
             Problem::Undecodable(_) => "undecodable-text",
             Problem::NotANumber => "unparsable-number",
             Problem::NotText => "not-text",
+            Problem::VrMismatch { .. } => "vr-mismatch",
         }
     }
 
@@ -36,6 +40,11 @@ impl Problem {
             Problem::Undecodable(why) => (*why).to_string(),
             Problem::NotANumber => "not a number".to_string(),
             Problem::NotText => "a binary value where text was expected".to_string(),
+            Problem::VrMismatch { on_disk, dictionary } => format!(
+                "VR {} on disk where the dictionary says {}",
+                on_disk.to_string(),
+                dictionary.to_string()
+            ),
         }
     }
 }
@@ -48,8 +57,57 @@ fn is_text_vr(vr: VR) -> bool {
     )
 }
 
+/// Kinds of VR: within Text (and between US and SS, OB and OW) the same bytes read the
+/// same way; across kinds, or between binary VRs of other widths, they do not.
+#[derive(PartialEq, Eq)]
+enum VrKind {
+    Text,
+    Integer,
+    Float,
+    Bytes,
+    Sequence,
+}
+
+fn vr_kind(vr: VR) -> VrKind {
+    use VR::*;
+    match vr {
+        US | SS | UL | SL | SV | UV | AT => VrKind::Integer,
+        FL | FD => VrKind::Float,
+        OB | OW | OD | OF | OL | OV | UN => VrKind::Bytes,
+        SQ => VrKind::Sequence,
+        _ => VrKind::Text,
+    }
+}
+
+/// Refuses a value whose VR on disk is of another kind than the dictionary's.
+fn check_vr(field: &Field<'_>) -> Result<(), Problem> {
+    if field.vr_from_dictionary {
+        return Ok(());
+    }
+    let dictionary = super::header::dictionary_vr(field.tag);
+    let (a, b) = (vr_kind(dictionary), vr_kind(field.vr));
+    let same_width = |x: VR| matches!(x, VR::US | VR::SS);
+    let compatible = dictionary == VR::UN
+        || dictionary == field.vr
+        || (a == VrKind::Text && b == VrKind::Text)
+        || (same_width(dictionary) && same_width(field.vr))
+        || (a == VrKind::Bytes && b == VrKind::Bytes);
+    if compatible {
+        return Ok(());
+    }
+    // OB/OW-typed attributes (US or OW lookup tables, say) may hold integers.
+    if vr_kind(dictionary) == VrKind::Bytes && vr_kind(field.vr) == VrKind::Integer {
+        return Ok(());
+    }
+    Err(Problem::VrMismatch {
+        on_disk: field.vr,
+        dictionary,
+    })
+}
+
 /// The value as text, multiple values joined with `\`; `Ok(None)` when empty.
 pub fn text(field: &Field<'_>, charset: &CharacterSet) -> Result<Option<String>, Problem> {
+    check_vr(field)?;
     if field.sequence {
         return Err(Problem::NotText);
     }
@@ -85,6 +143,7 @@ pub fn text(field: &Field<'_>, charset: &CharacterSet) -> Result<Option<String>,
 
 /// Every value as a number; empty when the element is empty.
 pub fn numbers(field: &Field<'_>, charset: &CharacterSet) -> Result<Vec<f64>, Problem> {
+    check_vr(field)?;
     if field.sequence {
         return Err(Problem::NotANumber);
     }
@@ -102,6 +161,7 @@ pub fn numbers(field: &Field<'_>, charset: &CharacterSet) -> Result<Vec<f64>, Pr
 
 /// The first value as a 32-bit integer (IS text, or a binary integer).
 pub fn integer(field: &Field<'_>, charset: &CharacterSet) -> Result<Option<i32>, Problem> {
+    check_vr(field)?;
     if is_text_vr(field.vr) || field.vr == VR::UN {
         let Some(text) = text(field, charset)? else {
             return Ok(None);
