@@ -1,9 +1,13 @@
 //! Runs the fuzz targets for a given time: `cargo run --release --example fuzz -- 60`
 //! (or `scripts/fuzz.sh 60`). Arguments: seconds per target (default 10), then optionally
-//! target names (header, values, charset, log-row, expr) and `--seed N`.
+//! target names (header, values, charset, log-row, expr), `--seed N`, and `--seeds DIR`
+//! to mutate the files of another corpus as well as the committed one.
 //!
-//! Prints inputs, outcomes and the peak heap of one header read per target; saves every
-//! input that broke a promise under `fuzz-failures/<target>/` and exits 1 if there was one.
+//! Prints inputs, outcomes and the peak heap per target; saves every input that broke a
+//! promise under `fuzz-failures/<target>/` and exits 1 if there was one.
+//!
+//! `--emit DIR N` instead writes N header mutants (the classes in `fuzz::mutate`, in turn)
+//! to DIR as files, for measuring a whole `scan` of them (docs/reliability.md).
 
 use std::path::Path;
 use std::time::Duration;
@@ -45,11 +49,17 @@ fn main() {
             .expect("--seed N");
         args.drain(i..i + 2);
     }
+    if let Some(i) = args.iter().position(|a| a == "--emit") {
+        let dir = Path::new(&args[i + 1]);
+        let n: usize = args.get(i + 2).and_then(|s| s.parse().ok()).expect("--emit DIR N");
+        emit(dir, n, seed, &seeds(extra.as_deref()));
+        return;
+    }
     let seconds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(10);
     let wanted: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
     let targets = [
         Target::Header {
-            seeds: seeds(),
+            seeds: seeds(extra.as_deref()),
             max_header_bytes: MAX_HEADER_BYTES,
         },
         Target::Values,
@@ -84,4 +94,20 @@ fn main() {
         }
     }
     std::process::exit(i32::from(failed));
+}
+
+fn emit(dir: &Path, n: usize, seed: u64, seeds: &[Vec<u8>]) {
+    use postmarket::fuzz::mutate::{self, Mutation};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    std::fs::create_dir_all(dir).expect("create the output folder");
+    for i in 0..n {
+        let mutation = Mutation::ALL[i % Mutation::ALL.len()];
+        let data = &seeds[rng.random_range(0..seeds.len())];
+        let other = &seeds[rng.random_range(0..seeds.len())];
+        let mutant = mutate::apply(mutation, data, other, &mut rng);
+        let name = format!("{i:05}-{}.dcm", mutation.name());
+        std::fs::write(dir.join(name), mutant).expect("write a mutant");
+    }
+    println!("wrote {n} mutants to {}", dir.display());
 }
