@@ -9,7 +9,7 @@
 //! `--emit DIR N` instead writes N header mutants (the classes in `fuzz::mutate`, in turn)
 //! to DIR as files, for measuring a whole `scan` of them (docs/reliability.md).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use postmarket::fuzz::peak::PeakAlloc;
@@ -20,13 +20,17 @@ static ALLOC: PeakAlloc = PeakAlloc::new();
 
 const MAX_HEADER_BYTES: usize = 8 << 20;
 
-fn seeds() -> Vec<Vec<u8>> {
+/// The committed corpus, plus the files in `--seeds DIR` (other corpora, not committed).
+fn seeds(extra: Option<&Path>) -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/dicom");
+    let mut dirs: Vec<PathBuf> = ["good", "bad", "skipped"].map(|d| root.join(d)).into();
+    dirs.extend(extra.map(Path::to_path_buf));
     let mut seeds = Vec::new();
-    for dir in ["good", "bad", "skipped"] {
-        let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
-            .expect("testdata/dicom is there")
+    for dir in dirs {
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .map(|e| e.expect("readable entry").path())
+            .filter(|p| p.is_file())
             .collect();
         paths.sort();
         seeds.extend(
@@ -39,20 +43,27 @@ fn seeds() -> Vec<Vec<u8>> {
     seeds
 }
 
+/// Removes `flag VALUE` from `args`, returning the value.
+fn take(args: &mut Vec<String>, flag: &str) -> Option<String> {
+    let i = args.iter().position(|a| a == flag)?;
+    let value = args
+        .get(i + 1)
+        .cloned()
+        .unwrap_or_else(|| panic!("{flag} needs a value"));
+    args.drain(i..i + 2);
+    Some(value)
+}
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut seed = 1u64;
-    if let Some(i) = args.iter().position(|a| a == "--seed") {
-        seed = args
-            .get(i + 1)
+    let seed: u64 = take(&mut args, "--seed").map_or(1, |s| s.parse().expect("--seed N"));
+    let extra = take(&mut args, "--seeds").map(PathBuf::from);
+    if let Some(dir) = take(&mut args, "--emit") {
+        let n: usize = args
+            .first()
             .and_then(|s| s.parse().ok())
-            .expect("--seed N");
-        args.drain(i..i + 2);
-    }
-    if let Some(i) = args.iter().position(|a| a == "--emit") {
-        let dir = Path::new(&args[i + 1]);
-        let n: usize = args.get(i + 2).and_then(|s| s.parse().ok()).expect("--emit DIR N");
-        emit(dir, n, seed, &seeds(extra.as_deref()));
+            .expect("--emit DIR N");
+        emit(Path::new(&dir), n, seed, &seeds(extra.as_deref()));
         return;
     }
     let seconds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(10);

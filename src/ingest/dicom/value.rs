@@ -40,7 +40,10 @@ impl Problem {
             Problem::Undecodable(why) => (*why).to_string(),
             Problem::NotANumber => "not a number".to_string(),
             Problem::NotText => "a binary value where text was expected".to_string(),
-            Problem::VrMismatch { on_disk, dictionary } => format!(
+            Problem::VrMismatch {
+                on_disk,
+                dictionary,
+            } => format!(
                 "VR {} on disk where the dictionary says {}",
                 on_disk.to_string(),
                 dictionary.to_string()
