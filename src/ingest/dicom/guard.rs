@@ -26,19 +26,6 @@ pub enum Syntax {
     ExplicitBe,
 }
 
-/// Where the parts of a file are, as found by [`locate`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layout {
-    /// Byte range of the file meta group elements (after `DICM`), if the file has one.
-    pub meta: Option<(usize, usize)>,
-    /// Transfer Syntax UID from the meta group (None for a bare data set).
-    pub transfer_syntax: Option<String>,
-    /// Media Storage SOP Class UID from the meta group (a DICOMDIR says so here).
-    pub media_storage_sop_class: Option<String>,
-    /// Offset where the main data set starts.
-    pub dataset_start: usize,
-}
-
 /// Why a file failed the walk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuardError {
@@ -120,103 +107,7 @@ const ITEM: (u16, u16) = (0xFFFE, 0xE000);
 const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
 const SEQUENCE_END: (u16, u16) = (0xFFFE, 0xE0DD);
 const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
-const UNDEFINED: u32 = 0xFFFF_FFFF;
-
-/// Finds the meta group and the start of the data set in `buf`, a prefix of a file of
-/// `file_len` bytes.
-pub fn locate(buf: &[u8], file_len: u64) -> Result<Layout, GuardError> {
-    if file_len == 0 {
-        return Err(GuardError::Empty);
-    }
-    let meta_start = if buf.len() >= 132 && &buf[128..132] == b"DICM" {
-        Some(132)
-    } else if buf.len() >= 4 && &buf[..4] == b"DICM" {
-        Some(4)
-    } else {
-        None
-    };
-    let Some(meta_start) = meta_start else {
-        // A bare data set (old archives): accepted only when it opens with a group-0008
-        // element, so that text and other files are not misread as DICOM.
-        if buf.len() >= 8 && u16::from_le_bytes([buf[0], buf[1]]) == 0x0008 {
-            return Ok(Layout {
-                meta: None,
-                transfer_syntax: None,
-                media_storage_sop_class: None,
-                dataset_start: 0,
-            });
-        }
-        if (buf.len() as u64) < file_len.min(132) {
-            return Err(GuardError::NeedMore);
-        }
-        return Err(GuardError::NotDicom);
-    };
-    let walker = Walker {
-        buf,
-        file_len,
-        syntax: Syntax::ExplicitLe,
-    };
-    let mut pos = meta_start;
-    let mut transfer_syntax = None;
-    let mut media_storage_sop_class = None;
-    let uid = |value: &[u8]| {
-        let text = String::from_utf8_lossy(value);
-        text.trim_end_matches(['\0', ' ']).trim().to_string()
-    };
-    loop {
-        if pos + 8 > buf.len() {
-            walker.need(pos, 8)?;
-        }
-        let (group, element) = walker.tag(pos);
-        if group != 0x0002 {
-            break;
-        }
-        let (header, length) = walker.explicit_header(pos)?;
-        if length == UNDEFINED {
-            return Err(GuardError::Malformed {
-                offset: pos,
-                what: "undefined length in the file meta group",
-            });
-        }
-        let end = walker.value_end(pos, header, length, (group, element), usize::MAX)?;
-        match element {
-            0x0002 => media_storage_sop_class = Some(uid(&buf[pos + header..end])),
-            0x0010 => transfer_syntax = Some(uid(&buf[pos + header..end])),
-            _ => {}
-        }
-        pos = end;
-    }
-    match &transfer_syntax {
-        None => {
-            return Err(GuardError::Malformed {
-                offset: meta_start,
-                what: "file meta group has no Transfer Syntax UID (0002,0010)",
-            })
-        }
-        Some(uid) if uid.is_empty() || !uid.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
-            return Err(GuardError::Malformed {
-                offset: meta_start,
-                what: "Transfer Syntax UID (0002,0010) is not a UID",
-            })
-        }
-        Some(_) => {}
-    }
-    Ok(Layout {
-        meta: Some((meta_start, pos)),
-        transfer_syntax,
-        media_storage_sop_class,
-        dataset_start: pos,
-    })
-}
-
-/// Guesses the encoding of a bare data set (no meta group) from its first element.
-pub fn sniff_bare(buf: &[u8]) -> Syntax {
-    if buf.len() >= 6 && is_vr(&buf[4..6]) {
-        Syntax::ExplicitLe
-    } else {
-        Syntax::ImplicitLe
-    }
-}
+pub(crate) const UNDEFINED: u32 = 0xFFFF_FFFF;
 
 /// One top-level element as found by the walk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,10 +184,10 @@ impl SeqKind {
 }
 
 #[derive(Clone, Copy)]
-struct Walker<'a> {
-    buf: &'a [u8],
-    file_len: u64,
-    syntax: Syntax,
+pub(crate) struct Walker<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) file_len: u64,
+    pub(crate) syntax: Syntax,
 }
 
 /// The position reached when a data set ends.
@@ -315,7 +206,7 @@ impl Walker<'_> {
     }
 
     /// Fails unless `n` bytes are available at `pos`.
-    fn need(&self, pos: usize, n: usize) -> Result<(), GuardError> {
+    pub(crate) fn need(&self, pos: usize, n: usize) -> Result<(), GuardError> {
         if pos + n <= self.buf.len() {
             Ok(())
         } else if self.complete() {
@@ -346,12 +237,12 @@ impl Walker<'_> {
         }
     }
 
-    fn tag(&self, pos: usize) -> (u16, u16) {
+    pub(crate) fn tag(&self, pos: usize) -> (u16, u16) {
         (self.u16_at(pos), self.u16_at(pos + 2))
     }
 
     /// Header size and length of an explicit-VR element at `pos` (8 bytes are available).
-    fn explicit_header(&self, pos: usize) -> Result<(usize, u32), GuardError> {
+    pub(crate) fn explicit_header(&self, pos: usize) -> Result<(usize, u32), GuardError> {
         let vr = &self.buf[pos + 4..pos + 6];
         if !is_vr(vr) {
             return Err(GuardError::Malformed {
@@ -368,7 +259,7 @@ impl Walker<'_> {
     }
 
     /// End of a defined-length value, checked against the container and the file.
-    fn value_end(
+    pub(crate) fn value_end(
         &self,
         pos: usize,
         header: usize,
@@ -420,6 +311,12 @@ impl Walker<'_> {
             };
             if at_limit {
                 return Ok(Ended::Limit(pos));
+            }
+            if limit.is_some_and(|l| pos + 8 > l) {
+                return Err(GuardError::Malformed {
+                    offset: pos,
+                    what: "element header runs past the end of its item",
+                });
             }
             self.need(pos, 8)?;
             let at = pos;
@@ -596,7 +493,7 @@ impl Walker<'_> {
     }
 }
 
-fn is_vr(bytes: &[u8]) -> bool {
+pub(crate) fn is_vr(bytes: &[u8]) -> bool {
     const VRS: &[&[u8; 2]] = &[
         b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB",
         b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
@@ -625,92 +522,4 @@ fn has_long_length(vr: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn explicit(tag: (u16, u16), vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        out.extend(tag.0.to_le_bytes());
-        out.extend(tag.1.to_le_bytes());
-        out.extend(vr);
-        if has_long_length(vr) {
-            out.extend([0, 0]);
-            out.extend((value.len() as u32).to_le_bytes());
-        } else {
-            out.extend((value.len() as u16).to_le_bytes());
-        }
-        out.extend(value);
-        out
-    }
-
-    #[test]
-    fn stops_at_top_level_pixel_data() {
-        let mut data = explicit((0x0008, 0x0060), b"CS", b"CT");
-        let pixel_at = data.len();
-        data.extend(explicit(PIXEL_DATA, b"OW", &[0u8; 32]));
-        let end = header_end(&data, 0, data.len() as u64, Syntax::ExplicitLe).unwrap();
-        assert_eq!(end.end, pixel_at);
-        assert_eq!(end.elements.len(), 1);
-        assert_eq!(end.elements[0].tag, (0x0008, 0x0060));
-    }
-
-    #[test]
-    fn huge_length_is_refused_without_reading_it() {
-        let mut data = explicit((0x0008, 0x0060), b"CS", b"CT");
-        let at = data.len();
-        data.extend([
-            0x09, 0x00, 0x10, 0x10, b'O', b'B', 0, 0, 0xF0, 0xFF, 0xFF, 0xFF,
-        ]);
-        data.extend([0u8; 16]);
-        let err = header_end(&data, 0, 600, Syntax::ExplicitLe).unwrap_err();
-        assert!(
-            matches!(err, GuardError::BadLength { length: 0xFFFF_FFF0, offset, .. } if offset == at),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn a_prefix_asks_for_more_bytes() {
-        let mut data = explicit((0x0008, 0x0060), b"CS", b"CT");
-        data.extend(explicit((0x0010, 0x0010), b"PN", b"X^Y"));
-        let err = header_end(&data[..12], 0, data.len() as u64, Syntax::ExplicitLe).unwrap_err();
-        assert_eq!(err, GuardError::NeedMore);
-    }
-
-    #[test]
-    fn nested_sequences_beyond_the_limit_are_refused() {
-        let mut data = Vec::new();
-        for _ in 0..(MAX_DEPTH + 2) {
-            data.extend([
-                0x08, 0x00, 0x32, 0x10, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
-            ]);
-            data.extend([0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
-        }
-        let err = header_end(&data, 0, data.len() as u64, Syntax::ExplicitLe).unwrap_err();
-        assert!(matches!(err, GuardError::TooDeep { .. }), "{err:?}");
-    }
-
-    #[test]
-    fn implicit_sequences_are_walked_inside() {
-        // (0008,1032) implicit, defined length, one item holding an element whose length
-        // lies: the walk must look inside and refuse it.
-        let mut item = Vec::new();
-        item.extend([0x08, 0x00, 0x00, 0x01]);
-        item.extend(0xFFFF_FF00u32.to_le_bytes());
-        let mut seq = vec![0xFE, 0xFF, 0x00, 0xE0];
-        seq.extend((item.len() as u32).to_le_bytes());
-        seq.extend(&item);
-        let mut data = vec![0x08, 0x00, 0x32, 0x10];
-        data.extend((seq.len() as u32).to_le_bytes());
-        data.extend(&seq);
-        let err = header_end(&data, 0, data.len() as u64, Syntax::ImplicitLe).unwrap_err();
-        assert!(matches!(err, GuardError::BadLength { .. }), "{err:?}");
-    }
-
-    #[test]
-    fn text_is_not_dicom() {
-        let text = b"Patient notes: nothing to see here, just a plain text file.\n".repeat(4);
-        assert_eq!(locate(&text, text.len() as u64), Err(GuardError::NotDicom));
-        assert_eq!(locate(&[], 0), Err(GuardError::Empty));
-    }
-}
+mod tests;

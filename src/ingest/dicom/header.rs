@@ -79,15 +79,6 @@ impl Header {
         &self.charset
     }
 
-    /// How many top-level elements the header has.
-    pub fn len(&self) -> usize {
-        self.elements.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.elements.is_empty()
-    }
-
     fn read_charset(&self) -> CharacterSet {
         let Some(field) = self.get(Tag(0x0008, 0x0005)) else {
             return CharacterSet::from_terms(&[]);
@@ -110,5 +101,45 @@ pub fn dictionary_vr(tag: Tag) -> VR {
         VirtualVr::Ox | VirtualVr::Px => VR::OB,
         VirtualVr::Lt => VR::OW,
         _ => VR::UN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::dicom::guard::header_end;
+    use crate::ingest::dicom::value;
+
+    fn un(tag: (u16, u16), value: &[u8]) -> Vec<u8> {
+        // Explicit VR big endian header, UN, with the value in implicit little endian.
+        let mut out = Vec::new();
+        out.extend(tag.0.to_be_bytes());
+        out.extend(tag.1.to_be_bytes());
+        out.extend(b"UN\0\0");
+        out.extend((value.len() as u32).to_be_bytes());
+        out.extend(value);
+        out
+    }
+
+    #[test]
+    fn un_values_are_read_by_the_dictionary_vr_in_little_endian() {
+        let mut data = un((0x0008, 0x0060), b"CT");
+        data.extend(un((0x0028, 0x0010), &512u16.to_le_bytes()));
+        data.extend(un((0x0028, 0x0030), b"0.5\\0.25"));
+        let walked = header_end(&data, 0, data.len() as u64, Syntax::ExplicitBe).unwrap();
+        let header = Header::new(
+            data,
+            walked,
+            Syntax::ExplicitBe,
+            "1.2.840.10008.1.2.2".into(),
+        );
+        let cs = header.charset().clone();
+        let modality = header.get(Tag(0x0008, 0x0060)).unwrap();
+        assert_eq!((modality.vr, modality.vr_from_dictionary), (VR::CS, true));
+        assert_eq!(value::text(&modality, &cs).unwrap().as_deref(), Some("CT"));
+        let rows = header.get(Tag(0x0028, 0x0010)).unwrap();
+        assert_eq!(value::integer(&rows, &cs).unwrap(), Some(512));
+        let spacing = header.get(Tag(0x0028, 0x0030)).unwrap();
+        assert_eq!(value::numbers(&spacing, &cs).unwrap(), [0.5, 0.25]);
     }
 }

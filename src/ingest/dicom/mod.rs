@@ -8,6 +8,7 @@ pub mod charset;
 pub mod fields;
 pub mod guard;
 pub mod header;
+pub mod meta;
 pub mod read;
 pub mod scan;
 pub mod value;

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use super::guard::{self, GuardError, Syntax};
 use super::header::Header;
+use super::meta;
 
 /// The default header limit: bytes before Pixel Data (after inflation) a file may have.
 pub const DEFAULT_MAX_HEADER_BYTES: usize = 8 << 20;
@@ -159,7 +160,7 @@ pub fn read_header_from(
 ) -> Result<ReadHeader, FileReject> {
     let max = max_header_bytes.max(1024);
     let mut prefix = Prefix::new(input, len, max)?;
-    let layout = prefix.with_growth(guard::locate)?;
+    let layout = prefix.with_growth(meta::locate)?;
     let transfer_syntax = layout
         .transfer_syntax
         .clone()
@@ -185,12 +186,14 @@ pub fn read_header_from(
     }
 
     let syntax = match (layout.meta, transfer_syntax.as_str()) {
-        (None, _) => guard::sniff_bare(&prefix.buf),
+        (None, _) => meta::sniff_bare(&prefix.buf),
         (Some(_), IMPLICIT_LE) => Syntax::ImplicitLe,
         (Some(_), EXPLICIT_BE) => Syntax::ExplicitBe,
         // Every other transfer syntax, compressed ones included, encodes the data set
-        // as explicit VR little endian.
-        (Some(_), _) => Syntax::ExplicitLe,
+        // as explicit VR little endian — unless the first element has no VR, as some
+        // writers put an implicit data set under an explicit meta group (pydicom and dcmtk
+        // read those by what the bytes are, and so do we).
+        (Some(_), _) => meta::sniff_bare(&prefix.buf[layout.dataset_start..]),
     };
     let start = layout.dataset_start;
     let walked = prefix.with_growth(|buf, len| guard::header_end(buf, start, len, syntax))?;
