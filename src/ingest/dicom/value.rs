@@ -45,8 +45,7 @@ impl Problem {
                 dictionary,
             } => format!(
                 "VR {} on disk where the dictionary says {}",
-                on_disk.to_string(),
-                dictionary.to_string()
+                on_disk, dictionary
             ),
         }
     }
@@ -217,7 +216,7 @@ fn binary_numbers(field: &Field<'_>) -> Result<Vec<f64>, Problem> {
         VR::AT => 4,
         _ => return Err(Problem::NotText),
     };
-    if field.bytes.len() % size != 0 {
+    if !field.bytes.len().is_multiple_of(size) {
         return Err(Problem::NotANumber);
     }
     let be = field.big_endian;
