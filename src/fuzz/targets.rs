@@ -82,14 +82,29 @@ impl Target {
                 input
             }
             Target::LogRow => {
-                let mut cells = Vec::new();
-                for _ in 0..9 {
-                    cells.extend(words(rng, LOG_WORDS, 2, ""));
-                    cells.push(b'\t');
+                // A valid row with zero to three cells replaced, so both sides are reached.
+                let mut cells: Vec<Vec<u8>> =
+                    VALID_ROW.iter().map(|c| c.as_bytes().to_vec()).collect();
+                for _ in 0..rng.random_range(0..=3) {
+                    let i = rng.random_range(0..cells.len());
+                    cells[i] = words(rng, LOG_WORDS, 2, "");
                 }
-                cells
+                cells.join(&b'\t')
             }
-            Target::Expr => words(rng, EXPR_WORDS, 12, " "),
+            Target::Expr => {
+                // A grammatical expression, sometimes broken by a word swapped in.
+                let mut text = expression(rng, 3);
+                if rng.random_ratio(1, 4) {
+                    let word = EXPR_WORDS[rng.random_range(0..EXPR_WORDS.len())];
+                    let at = rng.random_range(0..=text.len());
+                    let at = (0..=at)
+                        .rev()
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap_or(0);
+                    text.insert_str(at, &format!(" {word} "));
+                }
+                text.into_bytes()
+            }
         }
     }
 
@@ -263,6 +278,18 @@ const TEXT_WORDS: &[&str] = &[
     " ",
 ];
 
+const VALID_ROW: [&str; 9] = [
+    "2024-05-01T08:00:00Z",
+    "1.2.3",
+    "m",
+    "v1",
+    "0.25",
+    "0",
+    "1",
+    "ground-truth-v2",
+    "12.5",
+];
+
 const LOG_WORDS: &[&str] = &[
     "2024-05-01T08:00:00Z",
     "2024-05-01T08:00:00",
@@ -341,6 +368,64 @@ const EXPR_WORDS: &[&str] = &[
     "'",
     "\\",
 ];
+
+const IDENTS: &[&str] = &[
+    "age",
+    "sex",
+    "manufacturer",
+    "study_date",
+    "contrast",
+    "nope",
+];
+const LITERALS: &[&str] = &[
+    "40",
+    "-1.5e3",
+    "'GE'",
+    "\"F\"",
+    "'it\\'s'",
+    "true",
+    "false",
+    "'2024-01-01'",
+    "1e999",
+    "null",
+];
+const COMPARISONS: &[&str] = &["==", "!=", "<", "<=", ">", ">="];
+
+/// A random expression of the `--where` grammar, nested at most `depth` deep.
+fn expression(rng: &mut impl RngCore, depth: u32) -> String {
+    let ident = IDENTS[rng.random_range(0..IDENTS.len())];
+    let literal = |rng: &mut dyn RngCore| LITERALS[rng.random_range(0..LITERALS.len())];
+    let leaf = match rng.random_range(0..4) {
+        0 => format!("{ident} is {}null", if rng.random() { "not " } else { "" }),
+        1 => {
+            let items: Vec<&str> = (0..rng.random_range(1..4)).map(|_| literal(rng)).collect();
+            let not = if rng.random() { "not " } else { "" };
+            format!("{ident} {not}in ({})", items.join(", "))
+        }
+        _ => {
+            let op = COMPARISONS[rng.random_range(0..COMPARISONS.len())];
+            format!("{ident} {op} {}", literal(rng))
+        }
+    };
+    if depth == 0 {
+        return leaf;
+    }
+    match rng.random_range(0..5) {
+        0 => format!("not {}", expression(rng, depth - 1)),
+        1 => format!("({})", expression(rng, depth - 1)),
+        2 => format!(
+            "{} and {}",
+            expression(rng, depth - 1),
+            expression(rng, depth - 1)
+        ),
+        3 => format!(
+            "{} or {}",
+            expression(rng, depth - 1),
+            expression(rng, depth - 1)
+        ),
+        _ => leaf,
+    }
+}
 
 fn expr_batch() -> RecordBatch {
     let columns: Vec<(&str, ArrayRef)> = vec![
