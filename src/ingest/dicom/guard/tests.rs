@@ -140,3 +140,26 @@ fn a_defined_length_sq_must_hold_items() {
     let err = header_end(&data, 0, data.len() as u64, Syntax::ExplicitLe).unwrap_err();
     assert!(matches!(err, GuardError::Malformed { .. }), "{err:?}");
 }
+
+#[test]
+fn more_top_level_elements_than_the_index_holds_are_refused() {
+    // Empty implicit-VR elements, 8 bytes each, in ascending tag order.
+    let mut data = Vec::new();
+    for i in 0..=MAX_ELEMENTS as u32 {
+        let tag = 0x0009_0000 + i;
+        data.extend(((tag >> 16) as u16).to_le_bytes());
+        data.extend((tag as u16).to_le_bytes());
+        data.extend(0u32.to_le_bytes());
+    }
+    let err = header_end(&data, 0, data.len() as u64, Syntax::ImplicitLe).unwrap_err();
+    assert_eq!(
+        err,
+        GuardError::TooMany {
+            offset: MAX_ELEMENTS * 8
+        }
+    );
+    // One fewer fits.
+    let fits = &data[..MAX_ELEMENTS * 8];
+    let walked = header_end(fits, 0, fits.len() as u64, Syntax::ImplicitLe).unwrap();
+    assert_eq!(walked.elements.len(), MAX_ELEMENTS);
+}
