@@ -6,9 +6,11 @@ use clap::Args;
 
 use super::Context;
 use crate::error::{exit, Error, Result};
-use crate::ingest::dicom::scan::{scan, ScanOptions, ScanSummary};
+use crate::ingest::dicom::read::DEFAULT_MAX_HEADER_BYTES;
+use crate::ingest::dicom::scan::{scan_with, Limits, ScanOptions, ScanSummary};
 use crate::privacy::Pseudonymizer;
 use crate::report::terminal::{key_values, top_counts};
+use crate::table::rejects::Rejects;
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -27,6 +29,10 @@ pub struct ScanArgs {
     /// Exit 3 if any file was rejected
     #[arg(long)]
     pub strict: bool,
+    /// Most header bytes (before Pixel Data) held in memory per file, in MiB; a file whose
+    /// header is larger is rejected as too-large
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_HEADER_BYTES >> 20)]
+    pub max_header_mib: usize,
 }
 
 pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
@@ -41,9 +47,20 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
         pseudonymizer: Pseudonymizer::from_config(ctx.config.pseudonymize.as_ref())?,
         progress: ctx.progress(),
     };
-    let summary = scan(&args.paths, &args.output, &options)?;
+    if args.max_header_mib == 0 {
+        return Err(Error::Usage("--max-header-mib must be at least 1".into()));
+    }
+    let limits = Limits {
+        max_header_bytes: args.max_header_mib.saturating_mul(1 << 20),
+    };
+    let summary = scan_with(&args.paths, &args.output, &options, limits)?;
     if let Some(path) = &args.rejects {
-        summary.rejects.write(path)?;
+        // Nulled values go to the same table, after the files, with their own kinds.
+        let mut table = Rejects::default();
+        for r in summary.rejects.items.iter().chain(&summary.notes.items) {
+            table.push(r.clone());
+        }
+        table.write(path)?;
     }
     if ctx.chatty {
         note!("{}", summary_table(&summary, ctx.color));
@@ -75,20 +92,31 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
     Ok(exit::OK)
 }
 
+/// "3 (DICOMDIR 2, hidden 1)", or "0".
+fn counted(total: u64, by_kind: &std::collections::BTreeMap<&'static str, u64>) -> String {
+    if by_kind.is_empty() {
+        return "0".to_string();
+    }
+    let parts: Vec<String> = by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    format!("{total} ({})", parts.join(", "))
+}
+
 pub fn summary_table(s: &ScanSummary, color: bool) -> comfy_table::Table {
-    let rejected = s.rejects.by_kind();
-    let rejected_text = if rejected.is_empty() {
-        "0".to_string()
-    } else {
-        let parts: Vec<String> = rejected.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        format!("{} ({})", s.rejects.len(), parts.join(", "))
-    };
+    let rejected_text = counted(s.rejects.len() as u64, &s.rejects.by_kind());
     key_values(
         "scan",
         &[
             ("files seen".into(), s.files_seen.to_string()),
             ("headers read".into(), s.rows_written.to_string()),
             ("rejected".into(), rejected_text),
+            (
+                "skipped".into(),
+                counted(s.skipped.values().sum(), &s.skipped),
+            ),
+            (
+                "values nulled".into(),
+                counted(s.notes.len() as u64, &s.notes.by_kind()),
+            ),
             ("modalities".into(), top_counts(&s.modalities, 6)),
             ("manufacturers".into(), top_counts(&s.manufacturers, 6)),
             (

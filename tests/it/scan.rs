@@ -103,6 +103,11 @@ fn every_bad_file_is_rejected_with_its_reason_and_the_run_goes_on() {
         })
         .collect();
     let good = expected["files"].as_object().unwrap().len();
+    let noted = expected["notes"].as_object().unwrap();
+    let got: BTreeMap<String, String> = got
+        .into_iter()
+        .filter(|(file, _)| !noted.contains_key(file))
+        .collect();
     let non_dicom_in_tree = got.len() - rejects.len();
     assert_eq!(rows(&wd.path("h.parquet")).len(), good);
     for (file, want) in rejects {
@@ -176,4 +181,68 @@ fn synthetic_series_scan_to_one_row_per_file_with_the_written_values() {
         assert!(row["patient_age_years"].as_f64().unwrap() >= 18.0);
         assert_eq!(row["rows"], 16);
     }
+}
+
+#[test]
+fn undecodable_text_is_null_with_a_note_and_the_row_is_kept() {
+    let wd = Workdir::new();
+    let file = testdata("dicom/good/ct_charset_undecodable.dcm");
+    let stderr = wd.run_expect(
+        &[
+            "scan",
+            file.to_str().unwrap(),
+            "-o",
+            "h.parquet",
+            "--rejects",
+            "r.parquet",
+            "--strict",
+        ],
+        0,
+    );
+    assert!(
+        stderr.contains("values nulled ┆ 2 (undecodable-text 2)"),
+        "{stderr}"
+    );
+    let rows = rows(&wd.path("h.parquet"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["manufacturer"], Value::Null);
+    assert_eq!(rows[0]["station_name"], Value::Null);
+    assert_eq!(rows[0]["manufacturer_model_name"], "Model X");
+    let expected = expected();
+    let want = &expected["notes"]["good/ct_charset_undecodable.dcm"];
+    let notes = rows_of_kind(&wd.path("r.parquet"), "undecodable-text");
+    assert_eq!(notes.len(), want.as_object().unwrap().len());
+    for (tag, note) in [("(0008,0070)", &notes[0]), ("(0008,1010)", &notes[1])] {
+        assert!(note.contains(tag), "{note}");
+        // Neither the bytes nor an escape sequence is quoted.
+        assert!(
+            !note.contains('\u{1b}') && !note.contains("HEALTH"),
+            "{note}"
+        );
+    }
+}
+
+fn rows_of_kind(path: &std::path::Path, kind: &str) -> Vec<String> {
+    rows(path)
+        .into_iter()
+        .filter(|r| r["kind"] == kind)
+        .map(|r| r["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn skipped_files_are_counted_by_rule() {
+    let wd = Workdir::new();
+    let expected = expected();
+    let dir = testdata("dicom/skipped");
+    // A DICOMDIR by name, one by its Media Storage SOP Class, and a hidden file: nothing
+    // to read, which is an input error, but each is counted under its rule.
+    let stderr = wd.run_expect(&["scan", dir.to_str().unwrap(), "-o", "h.parquet"], 3);
+    let skipped = &expected["skipped"];
+    let want = format!(
+        "skipped       ┆ 3 (DICOMDIR {}, hidden {})",
+        skipped["DICOMDIR"], skipped["hidden"]
+    );
+    assert!(stderr.contains(&want), "{stderr}");
+    assert!(stderr.contains("rejected      ┆ 0"), "{stderr}");
 }

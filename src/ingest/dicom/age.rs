@@ -47,7 +47,8 @@ pub fn parse_da(text: &str) -> Option<NaiveDate> {
         .chars()
         .filter(|c| *c != '.')
         .collect();
-    if digits.len() != 8 {
+    // Exactly eight digits: chrono alone would take "2023 101" as 2023-10-01.
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     NaiveDate::parse_from_str(&digits, "%Y%m%d").ok()
@@ -89,5 +90,9 @@ mod tests {
         assert_eq!(parse_da("20240229"), Some(d));
         assert_eq!(parse_da("2024.02.29"), Some(d));
         assert_eq!(parse_da("20240230"), None);
+        // Found by the fuzzer: chrono accepts space-padded fields.
+        for bad in ["2023 101", "202301 1", "202 0101", "2024.02. 9", "+2024010"] {
+            assert_eq!(parse_da(bad), None, "{bad:?}");
+        }
     }
 }

@@ -1,5 +1,9 @@
-//! From a parsed data set to one `headers.parquet` row: typed values for every column of
+//! From a walked header to one `headers.parquet` row: typed values for every column of
 //! [`schema::HEADER_FIELDS`] plus the configured extra tags.
+//!
+//! A value that is present but cannot be read (text not valid in its character set, a
+//! number that is not one) is stored as null with a [`Note`] saying which element and why;
+//! the scan counts the notes, so no value is dropped silently.
 //!
 //! Only the listed attributes are read; patient names, IDs, birth dates and accession
 //! numbers are never copied out of the data set (the birth date is used for the age and
@@ -7,10 +11,11 @@
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
-use dicom_object::InMemDicomObject;
 
 use super::age;
-use super::read::{FileReject, ParsedHeader};
+use super::header::Header;
+use super::read::FileReject;
+use super::value::{self, Problem};
 use crate::config::{ExtraKind, ExtraTag};
 use crate::table::schema::{self, HeaderType};
 
@@ -24,6 +29,15 @@ pub enum Value {
     Flag(bool),
     /// Days since 1970-01-01.
     Date(i32),
+}
+
+/// A value that was present but stored as null, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// A short stable kind (`undecodable-text`, `unparsable-number`, ...).
+    pub kind: &'static str,
+    /// Which element and what was wrong; never the value itself (it may be PHI).
+    pub reason: String,
 }
 
 /// One row of `headers.parquet`.
@@ -61,46 +75,146 @@ impl ExtraColumn {
     }
 }
 
-/// Extracts a row; a file without SOP or Series Instance UID cannot be a unit and is
-/// rejected.
+/// Reads typed values from a header, noting every present value it has to null.
+struct Reader<'a> {
+    header: &'a Header,
+    notes: Vec<Note>,
+}
+
+impl Reader<'_> {
+    fn note(&mut self, tag: Tag, problem: &Problem) {
+        let name = keyword(tag);
+        self.notes.push(Note {
+            kind: problem.kind(),
+            reason: format!(
+                "{name} ({:04X},{:04X}) stored as null: {}",
+                tag.0,
+                tag.1,
+                problem.describe()
+            ),
+        });
+    }
+
+    fn text(&mut self, tag: Tag) -> Option<String> {
+        let field = self.header.get(tag)?;
+        match value::text(&field, self.header.charset()) {
+            Ok(text) => text,
+            Err(problem) => {
+                self.note(tag, &problem);
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, tag: Tag, index: usize) -> Value {
+        let Some(field) = self.header.get(tag) else {
+            return Value::Null;
+        };
+        match value::numbers(&field, self.header.charset()) {
+            Ok(values) => values
+                .get(index)
+                .copied()
+                .map_or(Value::Null, Value::Number),
+            Err(problem) => {
+                self.note(tag, &problem);
+                Value::Null
+            }
+        }
+    }
+
+    fn integer(&mut self, tag: Tag) -> Value {
+        let Some(field) = self.header.get(tag) else {
+            return Value::Null;
+        };
+        match value::integer(&field, self.header.charset()) {
+            Ok(v) => v.map_or(Value::Null, Value::Integer),
+            Err(problem) => {
+                self.note(tag, &problem);
+                Value::Null
+            }
+        }
+    }
+
+    /// A DA value as a date.
+    fn date(&mut self, tag: Tag) -> Option<chrono::NaiveDate> {
+        let text = self.text(tag)?;
+        let parsed = age::parse_da(&text);
+        if parsed.is_none() {
+            self.note_kind(tag, "unparsable-date", "not a DA date (YYYYMMDD)");
+        }
+        parsed
+    }
+
+    fn note_kind(&mut self, tag: Tag, kind: &'static str, what: &str) {
+        let name = keyword(tag);
+        self.notes.push(Note {
+            kind,
+            reason: format!(
+                "{name} ({:04X},{:04X}) stored as null: {what}",
+                tag.0, tag.1
+            ),
+        });
+    }
+}
+
+fn keyword(tag: Tag) -> &'static str {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
+    dicom_dictionary_std::StandardDataDictionary
+        .by_tag(tag)
+        .map_or("private tag", |e| e.alias())
+}
+
+/// Extracts a row and the notes on values it nulled; a file without a readable SOP or
+/// Series Instance UID cannot be a unit and is rejected.
 pub fn extract(
-    parsed: &ParsedHeader,
+    header: &Header,
     source_path: String,
     extras: &[ExtraColumn],
-) -> Result<HeaderRecord, FileReject> {
-    let ds = &parsed.dataset;
-    let uid = |tag: Tag, name: &str| {
-        text(ds, tag).ok_or_else(|| {
-            FileReject::new(
-                "missing-uid",
-                format!("no {name} ({:04X},{:04X})", tag.0, tag.1),
-            )
+) -> Result<(HeaderRecord, Vec<Note>), FileReject> {
+    let mut r = Reader {
+        header,
+        notes: Vec::new(),
+    };
+    let uid = |r: &mut Reader<'_>, tag: Tag, name: &str| {
+        let before = r.notes.len();
+        r.text(tag).ok_or_else(|| {
+            if r.notes.len() > before {
+                let note = r.notes.pop().expect("a note was just added");
+                FileReject::new("bad-uid", note.reason.replace(" stored as null", ""))
+            } else {
+                FileReject::new(
+                    "missing-uid",
+                    format!("no {name} ({:04X},{:04X})", tag.0, tag.1),
+                )
+            }
         })
     };
-    let sop_instance_uid = uid(tags::SOP_INSTANCE_UID, "SOPInstanceUID")?;
-    let series_instance_uid = uid(tags::SERIES_INSTANCE_UID, "SeriesInstanceUID")?;
+    let sop_instance_uid = uid(&mut r, tags::SOP_INSTANCE_UID, "SOPInstanceUID")?;
+    let series_instance_uid = uid(&mut r, tags::SERIES_INSTANCE_UID, "SeriesInstanceUID")?;
     let fields = schema::HEADER_FIELDS
         .iter()
-        .map(|(name, kind)| field(ds, name, *kind, &parsed.transfer_syntax))
+        .map(|(name, kind)| field(&mut r, name, *kind))
         .collect();
     let extras = extras
         .iter()
         .map(|extra| match extra.kind {
-            ExtraKind::Numeric => number(ds, extra.tag),
-            ExtraKind::Categorical => text(ds, extra.tag).map_or(Value::Null, Value::Text),
+            ExtraKind::Numeric => r.number(extra.tag, 0),
+            ExtraKind::Categorical => r.text(extra.tag).map_or(Value::Null, Value::Text),
         })
         .collect();
-    Ok(HeaderRecord {
+    let study_instance_uid = r.text(tags::STUDY_INSTANCE_UID);
+    let row = HeaderRecord {
         sop_instance_uid,
         series_instance_uid,
-        study_instance_uid: text(ds, tags::STUDY_INSTANCE_UID),
+        study_instance_uid,
         source_path,
         fields,
         extras,
-    })
+    };
+    Ok((row, r.notes))
 }
 
-fn field(ds: &InMemDicomObject, name: &str, kind: HeaderType, ts: &str) -> Value {
+fn field(r: &mut Reader<'_>, name: &str, kind: HeaderType) -> Value {
     let plain_tag = match name {
         "modality" => tags::MODALITY,
         "manufacturer" => tags::MANUFACTURER,
@@ -119,88 +233,50 @@ fn field(ds: &InMemDicomObject, name: &str, kind: HeaderType, ts: &str) -> Value
         "magnetic_field_strength" => tags::MAGNETIC_FIELD_STRENGTH,
         "repetition_time" => tags::REPETITION_TIME,
         "echo_time" => tags::ECHO_TIME,
-        "patient_age_years" => return patient_age(ds),
-        "pixel_spacing_row" => return pixel_spacing(ds, 0),
-        "pixel_spacing_col" => return pixel_spacing(ds, 1),
+        "patient_age_years" => return patient_age(r),
+        "pixel_spacing_row" => return r.number(tags::PIXEL_SPACING, 0),
+        "pixel_spacing_col" => return r.number(tags::PIXEL_SPACING, 1),
         "contrast_agent" => {
-            return Value::Flag(text(ds, tags::CONTRAST_BOLUS_AGENT).is_some());
+            return Value::Flag(r.text(tags::CONTRAST_BOLUS_AGENT).is_some());
         }
-        "study_date" => return date(ds, tags::STUDY_DATE).map_or(Value::Null, Value::Date),
-        "transfer_syntax_uid" => return Value::Text(ts.to_string()),
+        "study_date" => {
+            return r.date(tags::STUDY_DATE).map_or(Value::Null, |d| {
+                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+                i32::try_from((d - epoch).num_days()).map_or(Value::Null, Value::Date)
+            })
+        }
+        "transfer_syntax_uid" => return Value::Text(r.header.transfer_syntax.clone()),
         other => unreachable!("header column {other} has no extraction rule"),
     };
     match kind {
-        HeaderType::Text => text(ds, plain_tag).map_or(Value::Null, Value::Text),
-        HeaderType::Number => number(ds, plain_tag),
-        HeaderType::Integer => integer(ds, plain_tag),
+        HeaderType::Text => r.text(plain_tag).map_or(Value::Null, Value::Text),
+        HeaderType::Number => r.number(plain_tag, 0),
+        HeaderType::Integer => r.integer(plain_tag),
         HeaderType::Flag | HeaderType::Date => unreachable!("handled above"),
     }
 }
 
-// Lookups use `get`, not `element_opt`: for an absent tag dicom-object's error value
-// captures a backtrace, which cost ~30% of scan time (docs/performance.md).
-
-/// The element's value as trimmed text (multiple values joined with `\`); None if absent,
-/// empty, or not a primitive value.
-fn text(ds: &InMemDicomObject, tag: Tag) -> Option<String> {
-    let element = ds.get(tag)?;
-    let value = element.to_str().ok()?;
-    let trimmed = value.trim_matches(|c: char| c == ' ' || c == '\0');
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
-}
-
-fn number(ds: &InMemDicomObject, tag: Tag) -> Value {
-    let Some(element) = ds.get(tag) else {
-        return Value::Null;
-    };
-    let parsed = element.to_float64().ok().or_else(|| {
-        // Lenient fallback for DS/IS text dicom-core refuses (e.g. "5 " or "1,5").
-        let raw = element.to_str().ok()?;
-        let first = raw.split('\\').next()?.trim().replace(',', ".");
-        first.parse::<f64>().ok()
-    });
-    match parsed {
-        Some(v) if v.is_finite() => Value::Number(v),
-        _ => Value::Null,
-    }
-}
-
-fn integer(ds: &InMemDicomObject, tag: Tag) -> Value {
-    ds.get(tag)
-        .and_then(|element| element.to_int::<i32>().ok())
-        .map_or(Value::Null, Value::Integer)
-}
-
-fn pixel_spacing(ds: &InMemDicomObject, index: usize) -> Value {
-    let Some(element) = ds.get(tags::PIXEL_SPACING) else {
-        return Value::Null;
-    };
-    match element.to_multi_float64() {
-        Ok(values) => values
-            .get(index)
-            .copied()
-            .filter(|v| v.is_finite())
-            .map_or(Value::Null, Value::Number),
-        Err(_) => Value::Null,
-    }
-}
-
-fn date(ds: &InMemDicomObject, tag: Tag) -> Option<i32> {
-    let parsed = age::parse_da(&text(ds, tag)?)?;
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    i32::try_from((parsed - epoch).num_days()).ok()
-}
-
 /// PatientAge when present and valid; else completed years between PatientBirthDate and
 /// the study (or series, or acquisition) date.
-fn patient_age(ds: &InMemDicomObject) -> Value {
-    if let Some(years) = text(ds, tags::PATIENT_AGE).and_then(|t| age::parse_age_string(&t)) {
-        return Value::Number(years);
+fn patient_age(r: &mut Reader<'_>) -> Value {
+    if let Some(text) = r.text(tags::PATIENT_AGE) {
+        match age::parse_age_string(&text) {
+            Some(years) => return Value::Number(years),
+            None => r.note_kind(
+                tags::PATIENT_AGE,
+                "unparsable-age",
+                "not an AS age (nnnY/M/W/D); the birth date is used instead",
+            ),
+        }
     }
-    let birth = text(ds, tags::PATIENT_BIRTH_DATE).and_then(|t| age::parse_da(&t));
+    let birth = r.date(tags::PATIENT_BIRTH_DATE);
     let at = [tags::STUDY_DATE, tags::SERIES_DATE, tags::ACQUISITION_DATE]
         .into_iter()
-        .find_map(|tag| text(ds, tag).and_then(|t| age::parse_da(&t)));
+        .find_map(|tag| {
+            let text = r.header.get(tag)?;
+            let text = value::text(&text, r.header.charset()).ok()??;
+            age::parse_da(&text)
+        });
     match (birth, at) {
         (Some(birth), Some(at)) => {
             age::age_from_dates(birth, at).map_or(Value::Null, Value::Number)

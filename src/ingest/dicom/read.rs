@@ -1,28 +1,27 @@
-//! Reading one DICOM file's header: bounded I/O, the structural guard, then dicom-object.
+//! Reading one DICOM file's header: bounded I/O, then the walk that checks and indexes it.
 //!
-//! The file is read as a growing prefix (16 KiB first) until the guard has found the
-//! top-level Pixel Data element, so a 500 KB CT slice costs a few KiB of I/O, and a file
-//! whose header claims more than [`MAX_HEADER_BYTES`] is refused instead of read.
-//! dicom-object then parses exactly the guarded bytes, from memory.
+//! The file is read as a growing prefix (16 KiB first) until the walk has found the
+//! top-level Pixel Data element, so a 500 KB CT slice costs a few KiB of I/O. The buffer
+//! never grows past the header limit (`scan --max-header-mib`, 8 MiB by default), and a
+//! deflated data set is inflated to at most the same limit: whatever its content, a file
+//! costs at most twice the limit in memory. A header that does not fit is refused with a
+//! reason naming the limit.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
-use dicom_object::InMemDicomObject;
-use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
-
 use super::guard::{self, GuardError, Syntax};
+use super::header::Header;
+use super::meta;
 
-/// The most header bytes (before Pixel Data, after inflation) a file may have.
-pub const MAX_HEADER_BYTES: usize = 64 << 20;
+/// The default header limit: bytes before Pixel Data (after inflation) a file may have.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 8 << 20;
 const FIRST_READ: usize = 16 << 10;
 
 pub const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
 pub const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
 const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
-const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
 
 /// Why a file was not read: a short stable kind and a readable reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +37,8 @@ impl FileReject {
             reason: reason.into(),
         }
     }
-}
 
-impl From<GuardError> for FileReject {
-    fn from(e: GuardError) -> Self {
+    fn from_guard(e: GuardError, max_header_bytes: usize) -> Self {
         let kind = match e {
             GuardError::NeedMore => "too-large",
             GuardError::Empty => "empty",
@@ -50,48 +47,48 @@ impl From<GuardError> for FileReject {
             GuardError::BadLength { .. } => "bad-length",
             GuardError::Malformed { .. } => "malformed",
             GuardError::TooDeep { .. } => "too-deep",
+            GuardError::TooMany { .. } => "too-many-elements",
         };
         let reason = match e {
-            GuardError::NeedMore => {
-                format!("header larger than {} MiB", MAX_HEADER_BYTES >> 20)
-            }
+            GuardError::NeedMore => format!(
+                "header (the bytes before Pixel Data) larger than the {} limit (--max-header-mib)",
+                mib(max_header_bytes)
+            ),
             other => other.to_string(),
         };
         FileReject { kind, reason }
     }
 }
 
-/// A parsed header: the data set (without Pixel Data) and its transfer syntax.
-pub struct ParsedHeader {
-    pub dataset: InMemDicomObject,
-    /// The file's Transfer Syntax UID; Implicit VR Little Endian for a bare data set.
-    pub transfer_syntax: String,
+fn mib(bytes: usize) -> String {
+    if bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes}-byte")
+    }
 }
 
-/// A prefix of a file, grown on demand up to the file's length and [`MAX_HEADER_BYTES`].
-struct Prefix {
-    file: File,
+/// A prefix of an input, grown on demand up to its length and the header limit.
+struct Prefix<R> {
+    input: R,
     len: u64,
+    max: usize,
     buf: Vec<u8>,
 }
 
-impl Prefix {
-    fn open(path: &Path) -> Result<Prefix, FileReject> {
-        let file = File::open(path).map_err(|e| FileReject::new("io", format!("open: {e}")))?;
-        let len = file
-            .metadata()
-            .map_err(|e| FileReject::new("io", format!("stat: {e}")))?
-            .len();
+impl<R: Read> Prefix<R> {
+    fn new(input: R, len: u64, max: usize) -> Result<Prefix<R>, FileReject> {
         let mut prefix = Prefix {
-            file,
+            input,
             len,
+            max,
             buf: Vec::new(),
         };
-        prefix.fill(FIRST_READ)?;
+        prefix.fill(FIRST_READ.min(max))?;
         Ok(prefix)
     }
 
-    /// Reads until `buf` holds `target` bytes or the whole file.
+    /// Reads until `buf` holds `target` bytes or the whole input.
     fn fill(&mut self, target: usize) -> Result<(), FileReject> {
         let target = (target as u64).min(self.len) as usize;
         if target <= self.buf.len() {
@@ -101,7 +98,7 @@ impl Prefix {
         self.buf.resize(target, 0);
         let mut filled = have;
         while filled < target {
-            match self.file.read(&mut self.buf[filled..]) {
+            match self.input.read(&mut self.buf[filled..]) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -127,85 +124,102 @@ impl Prefix {
     ) -> Result<T, FileReject> {
         loop {
             match step(&self.buf, self.len) {
-                Err(GuardError::NeedMore) if !self.complete() => {
-                    if self.buf.len() >= MAX_HEADER_BYTES {
-                        return Err(GuardError::NeedMore.into());
-                    }
-                    let next = (self.buf.len() * 4).min(MAX_HEADER_BYTES);
+                Err(GuardError::NeedMore) if !self.complete() && self.buf.len() < self.max => {
+                    let next = (self.buf.len() * 4).min(self.max);
                     self.fill(next)?;
                 }
-                other => return other.map_err(FileReject::from),
+                other => return other.map_err(|e| FileReject::from_guard(e, self.max)),
             }
         }
     }
 }
 
-/// Reads the header of the DICOM file at `path`.
-pub fn read_header(path: &Path) -> Result<ParsedHeader, FileReject> {
-    let mut prefix = Prefix::open(path)?;
-    let layout = prefix.with_growth(guard::locate)?;
+/// A walked header and what the file meta said about it.
+pub struct ReadHeader {
+    pub header: Header,
+    /// The file meta's Media Storage SOP Class UID (a DICOMDIR names its own).
+    pub media_storage_sop_class: Option<String>,
+}
+
+/// Reads the header of the DICOM file at `path`, holding at most `max_header_bytes` of it.
+pub fn read_header(path: &Path, max_header_bytes: usize) -> Result<ReadHeader, FileReject> {
+    let file = File::open(path).map_err(|e| FileReject::new("io", format!("open: {e}")))?;
+    let len = file
+        .metadata()
+        .map_err(|e| FileReject::new("io", format!("stat: {e}")))?
+        .len();
+    read_header_from(file, len, max_header_bytes)
+}
+
+/// Reads a header from `input` of `len` bytes: the same path as [`read_header`], for
+/// inputs in memory (the robustness tests and fuzzers).
+pub fn read_header_from(
+    input: impl Read,
+    len: u64,
+    max_header_bytes: usize,
+) -> Result<ReadHeader, FileReject> {
+    let max = max_header_bytes.max(1024);
+    let mut prefix = Prefix::new(input, len, max)?;
+    let layout = prefix.with_growth(meta::locate)?;
     let transfer_syntax = layout
         .transfer_syntax
         .clone()
         .unwrap_or_else(|| IMPLICIT_LE.to_string());
+    let media_storage_sop_class = layout.media_storage_sop_class.clone();
 
     if transfer_syntax == DEFLATED {
-        prefix.fill(MAX_HEADER_BYTES)?;
-        let inflated = inflate_bounded(&prefix.buf[layout.dataset_start..])?;
-        let available = if inflated.len() >= MAX_HEADER_BYTES {
+        prefix.fill(max)?;
+        let inflated = inflate_bounded(&prefix.buf[layout.dataset_start..], max)?;
+        drop(prefix);
+        // A full buffer means the inflated stream may go on: ask for no more than it has.
+        let available = if inflated.len() >= max {
             u64::MAX
         } else {
             inflated.len() as u64
         };
-        let end = guard::header_end(&inflated, 0, available, Syntax::ExplicitLe)
-            .map_err(FileReject::from)?;
-        let dataset = parse(&inflated[..end], Syntax::ExplicitLe)?;
-        return Ok(ParsedHeader {
-            dataset,
-            transfer_syntax,
+        let walked = guard::header_end(&inflated, 0, available, Syntax::ExplicitLe)
+            .map_err(|e| FileReject::from_guard(e, max))?;
+        return Ok(ReadHeader {
+            header: Header::new(inflated, walked, Syntax::ExplicitLe, transfer_syntax),
+            media_storage_sop_class,
         });
     }
 
     let syntax = match (layout.meta, transfer_syntax.as_str()) {
-        (None, _) => guard::sniff_bare(&prefix.buf),
+        (None, _) => meta::sniff_bare(&prefix.buf),
         (Some(_), IMPLICIT_LE) => Syntax::ImplicitLe,
         (Some(_), EXPLICIT_BE) => Syntax::ExplicitBe,
         // Every other transfer syntax, compressed ones included, encodes the data set
-        // as explicit VR little endian.
-        (Some(_), _) => Syntax::ExplicitLe,
+        // as explicit VR little endian — unless the first element has no VR, as some
+        // writers put an implicit data set under an explicit meta group (pydicom and dcmtk
+        // read those by what the bytes are, and so do we).
+        (Some(_), _) => meta::sniff_bare(&prefix.buf[layout.dataset_start..]),
     };
     let start = layout.dataset_start;
-    let end = prefix.with_growth(|buf, len| guard::header_end(buf, start, len, syntax))?;
-    let dataset = parse(&prefix.buf[start..end], syntax)?;
-    Ok(ParsedHeader {
-        dataset,
-        transfer_syntax,
+    let walked = prefix.with_growth(|buf, len| guard::header_end(buf, start, len, syntax))?;
+    Ok(ReadHeader {
+        header: Header::new(prefix.buf, walked, syntax, transfer_syntax),
+        media_storage_sop_class,
     })
 }
 
-fn parse(bytes: &[u8], syntax: Syntax) -> Result<InMemDicomObject, FileReject> {
-    let uid = match syntax {
-        Syntax::ExplicitLe => EXPLICIT_LE,
-        Syntax::ImplicitLe => IMPLICIT_LE,
-        Syntax::ExplicitBe => EXPLICIT_BE,
-    };
-    let ts = TransferSyntaxRegistry
-        .get(uid)
-        .expect("the registry has the three uncompressed transfer syntaxes");
-    InMemDicomObject::read_dataset_with_ts(bytes, ts)
-        .map_err(|e| FileReject::new("parse", format!("dicom-object: {e}")))
-}
-
-/// Inflates at most [`MAX_HEADER_BYTES`]. A stream that breaks later (in the pixel data,
-/// say) still yields the header bytes inflated before the break; the guard then decides.
-fn inflate_bounded(deflated: &[u8]) -> Result<Vec<u8>, FileReject> {
-    let mut decoder = flate2::read::DeflateDecoder::new(deflated).take(MAX_HEADER_BYTES as u64);
+/// Inflates at most `max` bytes. A stream that breaks later (in the pixel data, say) still
+/// yields the header bytes inflated before the break; the walk then decides.
+fn inflate_bounded(deflated: &[u8], max: usize) -> Result<Vec<u8>, FileReject> {
+    let mut decoder = flate2::read::DeflateDecoder::new(deflated).take(max as u64);
     let mut out = Vec::new();
     let mut chunk = vec![0u8; 64 << 10];
     loop {
         match decoder.read(&mut chunk) {
             Ok(0) => return Ok(out),
-            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            Ok(n) => {
+                // Geometric growth, but never a capacity past the limit.
+                if out.len() + n > out.capacity() {
+                    let target = (out.capacity() * 2).max(out.len() + n).min(max);
+                    out.reserve_exact(target - out.len());
+                }
+                out.extend_from_slice(&chunk[..n]);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) if out.is_empty() => {
                 return Err(FileReject::new(

@@ -3,9 +3,10 @@
 //! many files there are.
 //!
 //! Order is deterministic: folders are walked in sorted order and each chunk keeps its
-//! input order, so the same tree gives the same Parquet rows. Hidden entries (names
-//! starting with `.`) and `DICOMDIR` index files are skipped; every other file is either a
-//! row or a reject with its reason.
+//! input order, so the same tree gives the same Parquet rows. Two rules skip inputs, and
+//! the summary counts each: hidden entries (names starting with `.`, inside a folder
+//! given) and `DICOMDIR` index files (by name, or by their Media Storage SOP Class). Every
+//! other file is a row or a reject with its reason; a value nulled in a row is a note.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,8 +15,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::batch::headers_batch;
-use super::fields::{self, ExtraColumn, HeaderRecord, Value};
-use super::read::{self, FileReject};
+use super::fields::{self, ExtraColumn, HeaderRecord, Note, Value};
+use super::read::{self, FileReject, ReadHeader};
 use crate::config::ExtraTag;
 use crate::error::{Error, Result};
 use crate::privacy::Pseudonymizer;
@@ -26,11 +27,34 @@ use crate::table::schema;
 /// Files handed to the pool at a time; bounds memory to one chunk of rows.
 const CHUNK: usize = 4096;
 
+/// The Media Storage SOP Class of a DICOMDIR (PS3.4 Media Storage Directory Storage).
+const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
+
+/// The skip rules, as counted in [`ScanSummary::skipped`].
+pub const SKIP_HIDDEN: &str = "hidden";
+pub const SKIP_DICOMDIR: &str = "DICOMDIR";
+
 pub struct ScanOptions {
     pub jobs: usize,
     pub extra_tags: Vec<ExtraTag>,
     pub pseudonymizer: Pseudonymizer,
     pub progress: bool,
+}
+
+/// Memory bounds per file (kept apart from [`ScanOptions`] so that callers that build the
+/// options by hand keep compiling; [`scan`] uses the defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most header bytes (before Pixel Data) held for one file.
+    pub max_header_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: read::DEFAULT_MAX_HEADER_BYTES,
+        }
+    }
 }
 
 /// What a scan did, for the summary table and the caller's exit code.
@@ -39,6 +63,11 @@ pub struct ScanSummary {
     pub files_seen: u64,
     pub rows_written: u64,
     pub rejects: Rejects,
+    /// Inputs skipped by a documented rule, per rule (hidden entries count once each,
+    /// a hidden folder with all it holds).
+    pub skipped: BTreeMap<&'static str, u64>,
+    /// Values stored as null in rows that were written, one per value, with the reason.
+    pub notes: Rejects,
     pub modalities: BTreeMap<String, u64>,
     pub manufacturers: BTreeMap<String, u64>,
     pub elapsed: Duration,
@@ -52,6 +81,16 @@ impl ScanSummary {
 
 /// Scans `inputs` (files or folders) into the Parquet file at `output`.
 pub fn scan(inputs: &[PathBuf], output: &Path, options: &ScanOptions) -> Result<ScanSummary> {
+    scan_with(inputs, output, options, Limits::default())
+}
+
+/// [`scan`] with explicit memory bounds.
+pub fn scan_with(
+    inputs: &[PathBuf],
+    output: &Path,
+    options: &ScanOptions,
+    limits: Limits,
+) -> Result<ScanSummary> {
     for input in inputs {
         if !input.exists() {
             return Err(Error::ReadInput {
@@ -83,21 +122,30 @@ pub fn scan(inputs: &[PathBuf], output: &Path, options: &ScanOptions) -> Result<
         });
         let mut chunk: Vec<PathBuf> = Vec::with_capacity(CHUNK);
         let flush = |chunk: &mut Vec<PathBuf>, summary: &mut ScanSummary| -> bool {
-            let results: Vec<Result<HeaderRecord, FileReject>> = pool.install(|| {
+            let results: Vec<Outcome> = pool.install(|| {
                 chunk
                     .par_iter()
-                    .map(|path| read_one(path, &extras, &options.pseudonymizer))
+                    .map(|path| read_one(path, &extras, options, limits))
                     .collect()
             });
             let mut rows = Vec::with_capacity(results.len());
             for (path, result) in chunk.iter().zip(results) {
                 match result {
-                    Ok(row) => {
+                    Outcome::Row(row, notes) => {
                         count(&mut summary.modalities, &row.fields, "modality");
                         count(&mut summary.manufacturers, &row.fields, "manufacturer");
+                        for note in notes {
+                            summary.notes.push(Reject {
+                                source: path.display().to_string(),
+                                line: None,
+                                kind: note.kind,
+                                reason: note.reason,
+                            });
+                        }
                         rows.push(row);
                     }
-                    Err(reject) => summary.rejects.push(Reject {
+                    Outcome::Skip(rule) => *summary.skipped.entry(rule).or_insert(0) += 1,
+                    Outcome::Reject(reject) => summary.rejects.push(Reject {
                         source: path.display().to_string(),
                         line: None,
                         kind: reject.kind,
@@ -112,14 +160,23 @@ pub fn scan(inputs: &[PathBuf], output: &Path, options: &ScanOptions) -> Result<
             rows.is_empty() || sender.send(rows).is_ok()
         };
         'walk: for input in inputs {
-            for entry in walk(input) {
+            let mut entries = walkdir::WalkDir::new(input).sort_by_file_name().into_iter();
+            while let Some(entry) = entries.next() {
                 match entry {
-                    Ok(path) => chunk.push(path),
-                    Err((path, message)) => summary.rejects.push(Reject {
-                        source: path.display().to_string(),
+                    Ok(e) if e.depth() > 0 && skip_rule(e.file_name()).is_some() => {
+                        let rule = skip_rule(e.file_name()).expect("checked");
+                        *summary.skipped.entry(rule).or_insert(0) += 1;
+                        if e.file_type().is_dir() {
+                            entries.skip_current_dir();
+                        }
+                    }
+                    Ok(e) if e.file_type().is_file() => chunk.push(e.into_path()),
+                    Ok(_) => {}
+                    Err(e) => summary.rejects.push(Reject {
+                        source: e.path().unwrap_or(input).display().to_string(),
                         line: None,
                         kind: "io",
-                        reason: message,
+                        reason: format!("walk: {e}"),
                     }),
                 }
                 if chunk.len() == CHUNK && !flush(&mut chunk, &mut summary) {
@@ -139,19 +196,35 @@ pub fn scan(inputs: &[PathBuf], output: &Path, options: &ScanOptions) -> Result<
     Ok(summary)
 }
 
-fn read_one(
-    path: &Path,
-    extras: &[ExtraColumn],
-    pseudonymizer: &Pseudonymizer,
-) -> Result<HeaderRecord, FileReject> {
-    let parsed = read::read_header(path)?;
-    let mut row = fields::extract(&parsed, path.display().to_string(), extras)?;
+/// What became of one file.
+enum Outcome {
+    Row(HeaderRecord, Vec<Note>),
+    Reject(FileReject),
+    Skip(&'static str),
+}
+
+fn read_one(path: &Path, extras: &[ExtraColumn], options: &ScanOptions, limits: Limits) -> Outcome {
+    let ReadHeader {
+        header,
+        media_storage_sop_class,
+    } = match read::read_header(path, limits.max_header_bytes) {
+        Ok(read) => read,
+        Err(reject) => return Outcome::Reject(reject),
+    };
+    if media_storage_sop_class.as_deref() == Some(MEDIA_STORAGE_DIRECTORY) {
+        return Outcome::Skip(SKIP_DICOMDIR);
+    }
+    let (mut row, notes) = match fields::extract(&header, path.display().to_string(), extras) {
+        Ok(extracted) => extracted,
+        Err(reject) => return Outcome::Reject(reject),
+    };
+    let pseudonymizer = &options.pseudonymizer;
     if pseudonymizer.is_on() {
         row.sop_instance_uid = pseudonymizer.apply(&row.sop_instance_uid);
         row.series_instance_uid = pseudonymizer.apply(&row.series_instance_uid);
         row.study_instance_uid = row.study_instance_uid.map(|u| pseudonymizer.apply(&u));
     }
-    Ok(row)
+    Outcome::Row(row, notes)
 }
 
 fn count(counts: &mut BTreeMap<String, u64>, fields: &[Value], column: &str) {
@@ -166,25 +239,16 @@ fn count(counts: &mut BTreeMap<String, u64>, fields: &[Value], column: &str) {
     *counts.entry(key).or_insert(0) += 1;
 }
 
-/// Files under `input` in sorted order; unreadable entries come back as errors.
-fn walk(input: &Path) -> impl Iterator<Item = Result<PathBuf, (PathBuf, String)>> {
-    walkdir::WalkDir::new(input)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_skipped(e.file_name()))
-        .filter_map(|entry| match entry {
-            Ok(e) if e.file_type().is_file() => Some(Ok(e.into_path())),
-            Ok(_) => None,
-            Err(e) => {
-                let path = e.path().map(Path::to_path_buf).unwrap_or_default();
-                Some(Err((path, format!("walk: {e}"))))
-            }
-        })
-}
-
-fn is_skipped(name: &std::ffi::OsStr) -> bool {
+/// The rule that skips an entry of this name, if one does.
+fn skip_rule(name: &std::ffi::OsStr) -> Option<&'static str> {
     let name = name.to_string_lossy();
-    name.starts_with('.') || name == "DICOMDIR"
+    if name.starts_with('.') {
+        Some(SKIP_HIDDEN)
+    } else if name.eq_ignore_ascii_case("DICOMDIR") {
+        Some(SKIP_DICOMDIR)
+    } else {
+        None
+    }
 }
 
 fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
