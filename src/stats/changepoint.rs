@@ -191,7 +191,7 @@ pub struct Excursion {
 /// The largest CUSUM excursion of `xs` against reference `(mean, sd)` with allowance `k`;
 /// `None` for an empty stream, a non-finite value or `sd ≤ 0`.
 pub fn cusum_excursion(xs: &[f64], mean: f64, sd: f64, k: f64) -> Option<Excursion> {
-    if xs.is_empty() || !(sd > 0.0) || xs.iter().any(|x| !x.is_finite()) {
+    if xs.is_empty() || sd.is_nan() || sd <= 0.0 || xs.iter().any(|x| !x.is_finite()) {
         return None;
     }
     let (mut s, mut start) = (0.0, 0);
