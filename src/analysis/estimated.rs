@@ -372,6 +372,7 @@ pub fn cap(checks: &mut [Check], alerts: bool) {
 /// normal interval; a z-test of 0 for its p-value, decided with the drift rule (share
 /// thresholds).
 pub fn calibration_check(
+    subject: &str,
     map: &CalibrationMap,
     scores: &[f64],
     labels: &[bool],
@@ -384,7 +385,7 @@ pub fn calibration_check(
         threshold: drift.share_warn_pp,
         alert_threshold: drift.share_alert_pp,
         n_serving: labels.len() as u64,
-        ..Check::new(Kind::CalibrationDrift, "score meaning", "z-mean-residual")
+        ..Check::new(Kind::CalibrationDrift, subject, "z-mean-residual")
     };
     if labels.len() < drift.min_n {
         c.severity = Severity::Insufficient;

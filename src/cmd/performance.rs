@@ -191,9 +191,28 @@ pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
             ));
             if has_labels {
                 checks.push(estimated::calibration_check(
+                    "score meaning",
                     map,
                     &ls.scores,
                     &ls.labels,
+                    label.as_deref(),
+                    &config.drift,
+                ));
+                // Among the predicted positives the mean residual is exactly realized −
+                // estimated PPV: a group whose scores overstate risk shows here first.
+                let (scores, labels): (Vec<f64>, Vec<bool>) = ls
+                    .scores
+                    .iter()
+                    .zip(&ls.labels)
+                    .zip(&ls.predictions)
+                    .filter(|(_, &p)| p)
+                    .map(|((&s, &l), _)| (s, l))
+                    .unzip();
+                checks.push(estimated::calibration_check(
+                    "score meaning (predicted positive)",
+                    map,
+                    &scores,
+                    &labels,
                     label.as_deref(),
                     &config.drift,
                 ));

@@ -92,11 +92,11 @@ fn a_changed_label_meaning_fails_the_calibration_check() {
     // Scores say 30% positive; the labels (a broader definition) say 50%.
     let scores = vec![0.3; 400];
     let labels: Vec<bool> = (0..400).map(|i| i % 2 == 0).collect();
-    let mut c = calibration_check(&map, &scores, &labels, None, &drift);
+    let mut c = calibration_check("score meaning", &map, &scores, &labels, None, &drift);
     crate::analysis::findings::decide(std::slice::from_mut(&mut c), 0.05);
     assert_eq!(c.severity, Severity::Alert, "{}", c.summary);
     let calibrated: Vec<bool> = (0..400).map(|i| i % 10 < 3).collect();
-    let mut quiet = calibration_check(&map, &scores, &calibrated, None, &drift);
+    let mut quiet = calibration_check("score meaning", &map, &scores, &calibrated, None, &drift);
     crate::analysis::findings::decide(std::slice::from_mut(&mut quiet), 0.05);
     assert_eq!(quiet.severity, Severity::Pass, "{}", quiet.summary);
 }
