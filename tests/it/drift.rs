@@ -164,33 +164,13 @@ fn a_new_scanner_model_is_its_own_finding() {
 fn reports_are_byte_identical_with_source_date_epoch() {
     let wd = Workdir::new();
     prepare(&wd, "protocol-change", "120", "3");
-    let run = |out: &str| {
-        let status = wd
-            .command(&[
-                "drift",
-                "--baseline",
-                "snap",
-                "--headers",
-                "serving/h.parquet",
-                "-o",
-                out,
-                "--fail-on",
-                "never",
-            ])
-            .env("SOURCE_DATE_EPOCH", "1790000000")
-            .status()
-            .unwrap();
-        assert!(status.success());
-    };
-    run("a");
-    run("b");
-    for file in ["report.json", "report.md"] {
-        assert_eq!(
-            std::fs::read(wd.path(&format!("a/{file}"))).unwrap(),
-            std::fs::read(wd.path(&format!("b/{file}"))).unwrap(),
-            "{file}"
-        );
-    }
+    wd.assert_reports_reproduce(&[
+        "drift",
+        "--baseline",
+        "snap",
+        "--headers",
+        "serving/h.parquet",
+    ]);
 }
 
 #[test]

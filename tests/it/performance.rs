@@ -168,35 +168,15 @@ fn performance_reports_are_byte_identical_with_source_date_epoch() {
     // The ECE bootstrap, the change-point permutations and the estimates are all seeded.
     let wd = Workdir::new();
     prepare(&wd, "label-redefinition", "300", "26");
-    let run = |out: &str| {
-        let status = wd
-            .command(&[
-                "performance",
-                "--baseline",
-                "snap",
-                "--inferences",
-                "serving/i.parquet",
-                "--headers",
-                "serving/h.parquet",
-                "-o",
-                out,
-                "--fail-on",
-                "never",
-            ])
-            .env("SOURCE_DATE_EPOCH", "1790000000")
-            .status()
-            .unwrap();
-        assert!(status.success());
-    };
-    run("a");
-    run("b");
-    for file in ["report.json", "report.md"] {
-        assert_eq!(
-            std::fs::read(wd.path(&format!("a/{file}"))).unwrap(),
-            std::fs::read(wd.path(&format!("b/{file}"))).unwrap(),
-            "{file}"
-        );
-    }
+    wd.assert_reports_reproduce(&[
+        "performance",
+        "--baseline",
+        "snap",
+        "--inferences",
+        "serving/i.parquet",
+        "--headers",
+        "serving/h.parquet",
+    ]);
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(wd.path("a/report.json")).unwrap()).unwrap();
     let change = report["checks"]

@@ -28,6 +28,28 @@ impl Workdir {
     }
 
     /// A `postmarket` command run in this folder, with colour and config isolation.
+    /// Runs `args` twice with a fixed SOURCE_DATE_EPOCH, `-o a` then `-o b`, and asserts
+    /// that `report.json` and `report.md` are byte-identical.
+    pub fn assert_reports_reproduce(&self, args: &[&str]) {
+        for out in ["a", "b"] {
+            let mut full = args.to_vec();
+            full.extend(["-o", out, "--fail-on", "never"]);
+            let status = self
+                .command(&full)
+                .env("SOURCE_DATE_EPOCH", "1790000000")
+                .status()
+                .unwrap();
+            assert!(status.success(), "{full:?}");
+        }
+        for file in ["report.json", "report.md"] {
+            assert_eq!(
+                std::fs::read(self.path(&format!("a/{file}"))).unwrap(),
+                std::fs::read(self.path(&format!("b/{file}"))).unwrap(),
+                "{file}"
+            );
+        }
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_postmarket"));
         cmd.current_dir(self.dir.path())
