@@ -241,31 +241,8 @@ pub fn ece_rise_interval(
     replicates: usize,
     seed: u64,
 ) -> Option<(f64, Interval)> {
-    let total = |bins: &[BinResiduals]| bins.iter().map(|b| b.n).sum::<f64>();
-    if total(baseline) == 0.0 || total(serving) == 0.0 || replicates < 2 {
-        return None;
-    }
     z_critical(confidence)?;
-    let (var_b, var_s) = (resampling_variance(baseline), resampling_variance(serving));
-    let sums = |bins: &[BinResiduals]| bins.iter().map(|b| b.sum).collect::<Vec<_>>();
-    let rise = ece_debiased(serving, &sums(serving), &var_s)
-        - ece_debiased(baseline, &sums(baseline), &var_b);
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let draw = |bins: &[BinResiduals], var: &[f64], rng: &mut Xoshiro256PlusPlus| {
-        let sums: Vec<f64> = bins
-            .iter()
-            .zip(var)
-            .map(|(b, v)| {
-                let e: f64 = StandardNormal.sample(rng);
-                b.sum + v.sqrt() * e
-            })
-            .collect();
-        ece_debiased(bins, &sums, var)
-    };
-    let mut rises: Vec<f64> = (0..replicates)
-        .map(|_| draw(serving, &var_s, &mut rng) - draw(baseline, &var_b, &mut rng))
-        .collect();
-    rises.sort_unstable_by(f64::total_cmp);
+    let (rise, rises) = ece_rise_replicates(baseline, serving, replicates, seed)?;
     let alpha = 1.0 - confidence;
     let at = |p: f64| {
         let pos = p * (replicates - 1) as f64;
@@ -291,6 +268,19 @@ pub fn ece_rise_p_value(
     replicates: usize,
     seed: u64,
 ) -> Option<f64> {
+    let (rise, rises) = ece_rise_replicates(baseline, serving, replicates, seed)?;
+    let at_or_below = rises.iter().filter(|&&r| 2.0 * rise - r <= 0.0).count();
+    Some((1 + at_or_below) as f64 / (1 + replicates) as f64)
+}
+
+/// The debiased ECE rise and its `replicates` bootstrap draws, sorted ascending; one source
+/// for the interval and the p-value, so both read the same draws.
+fn ece_rise_replicates(
+    baseline: &[BinResiduals],
+    serving: &[BinResiduals],
+    replicates: usize,
+    seed: u64,
+) -> Option<(f64, Vec<f64>)> {
     let total = |bins: &[BinResiduals]| bins.iter().map(|b| b.n).sum::<f64>();
     if total(baseline) == 0.0 || total(serving) == 0.0 || replicates < 2 {
         return None;
@@ -311,13 +301,11 @@ pub fn ece_rise_p_value(
             .collect();
         ece_debiased(bins, &sums, var)
     };
-    let at_or_below = (0..replicates)
-        .filter(|_| {
-            let r = draw(serving, &var_s, &mut rng) - draw(baseline, &var_b, &mut rng);
-            2.0 * rise - r <= 0.0
-        })
-        .count();
-    Some((1 + at_or_below) as f64 / (1 + replicates) as f64)
+    let mut rises: Vec<f64> = (0..replicates)
+        .map(|_| draw(serving, &var_s, &mut rng) - draw(baseline, &var_b, &mut rng))
+        .collect();
+    rises.sort_unstable_by(f64::total_cmp);
+    Some((rise, rises))
 }
 
 #[cfg(test)]
