@@ -140,6 +140,17 @@ pub enum Direction {
     Lower,
 }
 
+/// One earlier night of a check, from the audit history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// Start of that run's window (RFC 3339).
+    pub window_start: String,
+    pub effect: Option<f64>,
+    pub effect_ci_low: Option<f64>,
+    pub effect_ci_high: Option<f64>,
+    pub severity: Severity,
+}
+
 /// One test performed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
@@ -172,6 +183,13 @@ pub struct Check {
     /// it — the change is found there and in no other subgroup of the same split.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explained_by: Option<String>,
+    /// From the audit history: the start (RFC 3339) of the window of the earliest run from
+    /// which this check has been at warn or above without a break.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// From the audit history: this check in earlier runs of the same sequence, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trend: Vec<TrendPoint>,
     pub n_baseline: u64,
     pub n_serving: u64,
     /// Other statistics worth showing (PSI, JS distance…), name → value.
@@ -202,6 +220,8 @@ impl Check {
             severity: Severity::Pass,
             interval: None,
             explained_by: None,
+            first_seen: None,
+            trend: Vec::new(),
             n_baseline: 0,
             n_serving: 0,
             extra: BTreeMap::new(),
