@@ -368,30 +368,16 @@ mod tests {
     use super::*;
 
     fn check(p: f64, effect: f64) -> Check {
-        Check {
-            kind: Kind::FeatureDrift,
-            subject: "x".into(),
-            subgroup: None,
-            test: "ks",
-            statistic: None,
-            p_value: Some(p),
-            q_value: None,
-            effect: Some(effect),
-            effect_ci_low: Some(effect),
-            effect_ci_high: Some(effect),
-            effect_name: "w",
-            direction: Direction::Larger,
-            threshold: 0.1,
-            alert_threshold: 0.25,
-            severity: Severity::Pass,
-            interval: None,
-            explained_by: None,
-            n_baseline: 100,
-            n_serving: 100,
-            extra: BTreeMap::new(),
-            summary: String::new(),
-            action: String::new(),
-        }
+        let mut c = Check::new(Kind::FeatureDrift, "x", "ks");
+        c.p_value = Some(p);
+        c.set_effect(effect, effect, effect);
+        c.effect_name = "w";
+        c.threshold = 0.1;
+        c.alert_threshold = 0.25;
+        c.n_baseline = 100;
+        c.n_serving = 100;
+        c
+    }
     }
 
     #[test]

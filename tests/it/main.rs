@@ -11,6 +11,7 @@ mod drift;
 mod explore;
 mod features;
 mod gate;
+mod golden;
 mod logs;
 mod outputs;
 mod performance;

@@ -14,6 +14,11 @@ impl Workdir {
         }
     }
 
+    /// Keeps the folder after the test (to inspect a failure) and returns its path.
+    pub fn keep(self) -> PathBuf {
+        self.dir.keep()
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
