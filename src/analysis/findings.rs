@@ -378,7 +378,6 @@ mod tests {
         c.n_serving = 100;
         c
     }
-    }
 
     #[test]
     fn a_finding_needs_both_significance_and_effect() {
