@@ -19,6 +19,7 @@ pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod format;
 pub mod fuzz;
 pub mod ingest;
 pub mod privacy;

@@ -19,7 +19,10 @@
 //! overall fails closed; too few in a subgroup is `insufficient`.
 
 mod compare;
+mod entry;
 pub mod pairs;
+
+pub use entry::{method_lines, run};
 
 use super::findings::{Check, Kind, Severity};
 use crate::config::GateConfig;
@@ -187,7 +190,7 @@ pub fn decide(metric: Metric, cmp: &Comparison, margin: f64, overall: bool) -> S
 
 /// Every check of the gate: the paired-case count, then the four metrics for all cases,
 /// then for each subgroup (`groups`: label and mask over the paired cases), in that order.
-pub fn run(
+pub fn checks(
     paired: &Paired,
     groups: &[(String, Vec<bool>)],
     stats: &PairStats,

@@ -2,14 +2,19 @@
 //! checks and findings with their decision rule, and the actions a finding suggests.
 
 pub mod actions;
+pub mod baseline;
 pub mod cluster;
 pub mod concept;
 pub mod drift;
 pub mod estimated;
+pub mod explore;
 pub mod expr;
 pub mod findings;
 pub mod gate;
 pub mod localise;
 pub mod occupancy;
 pub mod performance;
+pub mod report;
+pub mod snapshot;
 pub mod subgroups;
+pub mod window;

@@ -9,10 +9,14 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Context;
-use crate::error::{exit, Result};
+use crate::analysis::window::Window;
+use crate::analysis::{baseline, cluster, drift, performance, snapshot};
+use crate::error::{exit, Error, Result};
 use crate::ingest::dicom::scan::{scan, ScanOptions};
 use crate::ingest::logs::ingest;
+use crate::ingest::synth::{self, SynthOptions};
 use crate::privacy::Pseudonymizer;
+use crate::table::parquet::TableWriter;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -29,22 +33,21 @@ pub struct DemoArgs {
 pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
     let data = args.dir.join("data");
     let out = args.dir.join("out");
-    let synth_args = super::synth::SynthArgs {
-        scenario: "protocol-change,demographic-shift,corrupt-files".into(),
+    let scenario = "protocol-change,demographic-shift,corrupt-files";
+    let truth = synth::generate(&SynthOptions {
         out: data.clone(),
+        scenarios: synth::scenario::parse_list(scenario).map_err(Error::Usage)?,
         cases: args.cases,
         slices: 3,
         matrix: 16,
         seed: args.seed,
         tables: false,
         candidate: false,
-    };
-    let truth = super::synth::generate(&synth_args)?;
+    })?;
     note!(
-        "1. synth: {} series × {} slices per side, scenario {} → {}",
+        "1. synth: {} series × {} slices per side, scenario {scenario} → {}",
         truth.cases_per_side,
         truth.slices_per_series,
-        synth_args.scenario,
         data.display()
     );
     let pseudonymizer = Pseudonymizer::from_config(ctx.config.pseudonymize.as_ref())?;
@@ -75,45 +78,33 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         note!("3. logs {side} → {}", inferences.display());
         note!("{}", super::logs::summary_table(&logs, ctx.color));
     }
-    let baseline_dir = out.join("baseline-snapshot");
-    let baseline_args = super::baseline::BaselineArgs {
-        headers: out.join("baseline/headers.parquet"),
-        inferences: out.join("baseline/inferences.parquet"),
-        output: baseline_dir.clone(),
-    };
-    let (manifest, _, _) = super::baseline::build(&baseline_args, ctx)?;
+    let snapshot_dir = out.join("baseline-snapshot");
+    let built = baseline::build(
+        &out.join("baseline/headers.parquet"),
+        &out.join("baseline/inferences.parquet"),
+        &snapshot_dir,
+        &ctx.config,
+    )?;
     note!(
         "4. baseline: {} cases → {}",
-        manifest.join.cases,
-        baseline_dir.display()
+        built.manifest.join.cases,
+        snapshot_dir.display()
     );
-    let drift_args = super::drift::DriftArgs {
-        baseline: baseline_dir,
-        headers: out.join("serving/headers.parquet"),
-        inferences: Some(out.join("serving/inferences.parquet")),
-        output: out.join("drift"),
-        fail_on: super::drift::FailOn::Never,
-        json: false,
-        junit: None,
-    };
-    let report = super::drift::build(&drift_args, ctx)?;
-    crate::report::write_files(&report, &drift_args.output)?;
+    let snapshot = snapshot::load(&snapshot_dir)?;
+    let headers = out.join("serving/headers.parquet");
+    let inferences = out.join("serving/inferences.parquet");
+    let window = || Window::load(&snapshot, Some(&headers), Some(&inferences));
+
+    let report = drift::run(&snapshot, window()?, &ctx.config)?;
+    crate::report::write_files(&report, &out.join("drift"))?;
     show(
         "5. drift: serving window against the baseline",
         &report,
         ctx,
     );
 
-    let performance_args = super::performance::PerformanceArgs {
-        baseline: drift_args.baseline.clone(),
-        inferences: out.join("serving/inferences.parquet"),
-        headers: Some(out.join("serving/headers.parquet")),
-        output: out.join("performance"),
-        fail_on: super::drift::FailOn::Never,
-        json: false,
-    };
-    let report = super::performance::build(&performance_args, ctx)?;
-    crate::report::write_files(&report, &performance_args.output)?;
+    let report = performance::run(&snapshot, window()?, &ctx.config)?;
+    crate::report::write_files(&report, &out.join("performance"))?;
     show(
         "6. performance: labelled serving cases against the baseline",
         &report,
@@ -121,19 +112,14 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
     );
     show_estimates(&report);
 
-    let cluster_args = super::cluster::ClusterArgs {
-        baseline: drift_args.baseline.clone(),
-        headers: out.join("serving/headers.parquet"),
-        inferences: Some(out.join("serving/inferences.parquet")),
-        output: out.join("cluster"),
-        fail_on: super::drift::FailOn::Never,
-        json: false,
-    };
-    let report = super::cluster::build(&cluster_args, ctx)?;
-    crate::report::write_files(&report, &cluster_args.output)?;
+    let run = cluster::run(&snapshot, window()?, &ctx.config)?;
+    let mut writer = TableWriter::create(&out.join("cluster/novel.parquet"), run.novel.schema())?;
+    writer.write(&run.novel)?;
+    writer.finish()?;
+    crate::report::write_files(&run.report, &out.join("cluster"))?;
     show(
         "7. cluster: acquisition-parameter clusters and novel cases",
-        &report,
+        &run.report,
         ctx,
     );
 
@@ -148,7 +134,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
 
 /// The estimate for every serving case, the unlabelled ones included, beside the baseline
 /// and (where labels arrived) the realized value.
-fn show_estimates(report: &crate::report::model::Report) {
+fn show_estimates(report: &crate::analysis::report::Report) {
     let coverage = report
         .checks
         .iter()
@@ -188,7 +174,7 @@ fn show_estimates(report: &crate::report::model::Report) {
 }
 
 /// Prints one analysis step: its findings table, status and the top finding's action.
-fn show(title: &str, report: &crate::report::model::Report, ctx: &Context) {
+fn show(title: &str, report: &crate::analysis::report::Report, ctx: &Context) {
     note!("\n{title}");
     note!(
         "{}",

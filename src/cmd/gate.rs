@@ -6,25 +6,14 @@
 //! (fail closed); 3 the inputs cannot be compared (unreadable, no shared cases, no labels,
 //! conflicting labels).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{Array, RecordBatch};
 use clap::Args;
 
 use super::Context;
 use crate::analysis::findings::Severity;
-use crate::analysis::gate::{self, pairs};
-use crate::analysis::subgroups;
-use crate::config::GateConfig;
-use crate::error::{exit, Error, Result};
-use crate::report::model::{BaselineIdentity, Report};
-use crate::table::cases::{features, JoinStats};
-use crate::table::inputs::{load_headers, load_inferences};
-use crate::table::schema;
-use crate::table::snapshot::{sha256_file, FileDigest, ModelIdentity};
+use crate::analysis::gate;
+use crate::error::{exit, Result};
 
 #[derive(Debug, Args)]
 pub struct GateArgs {
@@ -49,173 +38,16 @@ pub struct GateArgs {
 }
 
 pub fn run(args: &GateArgs, ctx: &Context) -> Result<i32> {
-    let report = build(args, ctx)?;
+    let report = gate::run(
+        &args.reference,
+        &args.candidate,
+        args.headers.as_deref(),
+        &ctx.config,
+    )?;
     super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
     Ok(if report.fails_at(Severity::Alert) {
         exit::FINDINGS
     } else {
         exit::OK
     })
-}
-
-/// Loads and pairs both inference files, runs the gate, and returns the report.
-pub fn build(args: &GateArgs, ctx: &Context) -> Result<Report> {
-    let reference = load_inferences(&args.reference)?;
-    let candidate = load_inferences(&args.candidate)?;
-    let feature_list = features(&ctx.config.extra_tags);
-    let headers = args
-        .headers
-        .as_deref()
-        .map(|h| load_headers(h, &feature_list, ctx.config.unit))
-        .transpose()?;
-    let with_headers = headers
-        .as_ref()
-        .map(|h| (h, feature_list.as_slice(), ctx.config.unit));
-    let paired = pairs::pair(&reference, &candidate, with_headers).map_err(|e| {
-        let path = match (&e, &args.headers) {
-            (pairs::PairError::Table(_), Some(h)) => h.as_path(),
-            _ => args.candidate.as_path(),
-        };
-        Error::invalid(path, e.to_string())
-    })?;
-
-    let mut notes = Vec::new();
-    let mut groups = Vec::new();
-    // The gate has one table: resolve against it once (an empty slice stands in for the
-    // baseline side that `resolve` also labels).
-    let no_rows = paired.table.slice(0, 0);
-    for def in ctx.config.subgroups() {
-        match subgroups::resolve(std::slice::from_ref(&def), &no_rows, &paired.table) {
-            Ok(resolved) => {
-                groups.extend(resolved.groups.into_iter().map(|g| (g.label, g.serving)))
-            }
-            Err(e) if headers.is_some() => {
-                return Err(Error::ParseConfig {
-                    path: "subgroups".into(),
-                    message: e,
-                })
-            }
-            Err(e) => notes.push(format!("Subgroup skipped without --headers: {e}.")),
-        }
-    }
-    let checks = gate::run(&paired.paired, &groups, &paired.stats, &ctx.config.gate);
-
-    let s = &paired.stats;
-    let join = JoinStats {
-        instances: paired.join.as_ref().map_or(0, |j| j.instances),
-        cases: s.reference_cases,
-        cases_with_inference: s.paired,
-        cases_without_inference: s.reference_only,
-        inferences_without_case: s.candidate_only,
-        duplicate_inferences: s.reference_duplicates + s.candidate_duplicates,
-    };
-    let reference_id = identity(&args.reference, &reference, s.reference_cases)?;
-    let candidate_file = digest(&args.candidate, &candidate)?;
-    let mut method = vec![format!(
-        "Reference {} vs candidate {} ({}, SHA-256 {}), paired by key.",
-        model_text(reference_id.model.as_ref()),
-        model_text(most_common_model(&candidate).as_ref()),
-        candidate_file.name,
-        &candidate_file.sha256[..12]
-    )];
-    let mut reference_id = reference_id;
-    reference_id.files.push(candidate_file);
-    method.extend(method_lines(&ctx.config.gate));
-    method.extend(notes);
-    Ok(Report::new(
-        "gate",
-        checks,
-        super::drift::window(&paired.table, join.instances),
-        reference_id,
-        join,
-        method,
-    ))
-}
-
-/// The reference file stands where other commands have a baseline snapshot: its name and
-/// SHA-256 (`manifest_sha256`), its model, and its last inference time (`created`).
-fn identity(path: &Path, batch: &RecordBatch, cases: u64) -> Result<BaselineIdentity> {
-    let file = digest(path, batch)?;
-    let times = batch
-        .column_by_name(schema::TIMESTAMP)
-        .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
-    let last = times
-        .and_then(|t| {
-            (0..t.len())
-                .filter(|&i| t.is_valid(i))
-                .map(|i| t.value(i))
-                .max()
-        })
-        .and_then(chrono::DateTime::from_timestamp_micros)
-        .map_or(String::new(), |t| {
-            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        });
-    Ok(BaselineIdentity {
-        created: last,
-        manifest_sha256: file.sha256.clone(),
-        model: most_common_model(batch),
-        cases,
-        files: vec![file],
-    })
-}
-
-fn digest(path: &Path, batch: &RecordBatch) -> Result<FileDigest> {
-    Ok(FileDigest {
-        name: path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().to_string(),
-        ),
-        rows: batch.num_rows() as u64,
-        sha256: sha256_file(path)?,
-    })
-}
-
-/// The most frequent (model, version) of an inference table.
-fn most_common_model(batch: &RecordBatch) -> Option<ModelIdentity> {
-    let m = batch
-        .column_by_name(schema::MODEL)?
-        .as_string_opt::<i32>()?;
-    let v = batch
-        .column_by_name(schema::MODEL_VERSION)?
-        .as_string_opt::<i32>()?;
-    let mut counts: BTreeMap<ModelIdentity, u64> = BTreeMap::new();
-    for i in (0..m.len()).filter(|&i| m.is_valid(i) && v.is_valid(i)) {
-        let id = ModelIdentity {
-            name: m.value(i).to_string(),
-            version: v.value(i).to_string(),
-        };
-        *counts.entry(id).or_insert(0) += 1;
-    }
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(id, _)| id)
-}
-
-fn model_text(model: Option<&ModelIdentity>) -> String {
-    model.map_or("(unknown model)".into(), |m| {
-        format!("{} {}", m.name, m.version)
-    })
-}
-
-pub fn method_lines(g: &GateConfig) -> Vec<String> {
-    let m = &g.margins;
-    let pct = g.confidence * 100.0;
-    vec![
-        format!(
-            "Every comparison is paired (candidate − reference on the same cases), with {pct}% intervals: AUROC by paired DeLong; sensitivity and specificity at each model's own prediction by a paired Wald interval and McNemar's test; Brier score by a paired t-interval on per-case squared-error differences (ECE of each model shown)."
-        ),
-        format!(
-            "All cases: the candidate must show non-inferiority — the interval's worst end within the margin (AUROC {}, sensitivity {}, specificity {}, Brier {}).",
-            m.auroc, m.sensitivity, m.specificity, m.brier
-        ),
-        "Subgroups: the candidate fails only where it is demonstrably worse by more than the margin (the whole interval beyond it); worse by more than the margin with a wide interval is a warning.".to_string(),
-        format!(
-            "Fewer than {} paired labelled cases, or fewer than {} positives or negatives, {} overall; in a subgroup it is {}.",
-            g.min_pairs,
-            g.min_positives,
-            if g.fail_closed { "fails the gate (fail closed)" } else { "leaves the gate insufficient" },
-            if g.require_subgroups { "a failure (require_subgroups)" } else { "insufficient, not a failure" }
-        ),
-    ]
 }

@@ -28,14 +28,12 @@ pub mod synth;
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::analysis::findings::Severity;
+use crate::analysis::report::Report;
 use crate::cli::GlobalArgs;
 use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::report::model::Report;
+use crate::error::{exit, Error, Result};
 use crate::report::terminal;
-use crate::table::cases::{self, build_cases, Feature, JoinStats};
-use crate::table::inputs::{load_headers, load_inferences};
-use crate::table::snapshot::Snapshot;
 
 /// What every command needs besides its own arguments.
 pub struct Context {
@@ -80,7 +78,7 @@ pub fn deliver(
     if ctx.chatty {
         note!("{}", terminal::findings_table(report, ctx.color, 15));
         let status = match (report.command.as_str(), report.status) {
-            ("gate", crate::report::model::Status::Alert) => "FAIL",
+            ("gate", crate::analysis::report::Status::Alert) => "FAIL",
             ("gate", _) => "pass",
             (_, status) => status.as_str(),
         };
@@ -107,46 +105,24 @@ pub fn print(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()>
     }
 }
 
-/// The features this run tests: the snapshot's, narrowed to those `drift.features` names.
-/// A name the snapshot lacks is a config error: the baseline was built without it.
-pub fn tested_features(snapshot: &Snapshot, config: &Config) -> Result<Vec<Feature>> {
-    let features = &snapshot.manifest.features;
-    cases::select(features, config.drift.features.as_deref()).map_err(|unknown| {
-        Error::ConfigValue {
-            key: "drift.features",
-            message: format!(
-                "{} not among the features of the baseline snapshot {} ({}); rebuild the baseline with this config",
-                unknown.join(", "),
-                snapshot.dir.display(),
-                features
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    })
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Warn,
+    Alert,
+    /// Never fail on findings (exit 0 unless the input is bad)
+    Never,
 }
 
-/// The serving case table (joined with the inferences when given, which the last value
-/// says), built with the
-/// baseline's features and unit so the two sides are extracted alike.
-pub fn serving_cases(
-    snapshot: &Snapshot,
-    headers: &Path,
-    inferences: Option<&Path>,
-) -> Result<(arrow_array::RecordBatch, JoinStats, bool)> {
-    let manifest = &snapshot.manifest;
-    let (header_rows, inferences) = rayon::join(
-        || load_headers(headers, &manifest.features, manifest.unit),
-        || inferences.map(load_inferences).transpose(),
-    );
-    let (header_rows, inferences) = (header_rows?, inferences?);
-    let with_inferences = inferences.is_some();
-    let (serving, join) = build_cases(&header_rows, inferences, &manifest.features, manifest.unit)
-        .map_err(|e| Error::invalid(headers, e))?;
-    if serving.num_rows() == 0 {
-        return Err(Error::invalid(headers, "no cases in the serving window"));
+/// The exit code of a report under `--fail-on`.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+    let level = match fail_on {
+        FailOn::Warn => Severity::Warn,
+        FailOn::Alert => Severity::Alert,
+        FailOn::Never => return exit::OK,
+    };
+    if report.fails_at(level) {
+        exit::FINDINGS
+    } else {
+        exit::OK
     }
-    Ok((serving, join, with_inferences))
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::model::Report;
+use crate::analysis::report::Report;
 
 pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut out, report)?;

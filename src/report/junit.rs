@@ -11,8 +11,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::model::Report;
 use crate::analysis::findings::{Check, Severity};
+use crate::analysis::report::Report;
 use crate::error::Result;
 
 pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {

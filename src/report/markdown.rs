@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use super::model::{Report, Status};
-use crate::analysis::drift::numeric::short;
 use crate::analysis::findings::{Check, Kind, Severity};
+use crate::analysis::report::{Report, Status};
+use crate::format::short;
 
 pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
     let gate = report.command == "gate";
@@ -276,7 +276,7 @@ pub fn sentence(c: &Check) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{BaselineIdentity, Window};
+    use crate::analysis::report::{BaselineIdentity, WindowSummary};
     use crate::table::cases::JoinStats;
 
     fn finding(subject: &str, subgroup: Option<&str>, severity: Severity) -> Check {
@@ -292,7 +292,7 @@ mod tests {
         let report = Report::new(
             "drift",
             checks,
-            Window {
+            WindowSummary {
                 cases: 100,
                 instances: 100,
                 first_inference: None,

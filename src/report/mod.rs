@@ -3,14 +3,14 @@
 pub mod json;
 pub mod junit;
 pub mod markdown;
-pub mod model;
+
 pub mod terminal;
 
 use std::path::Path;
 
+use crate::analysis::report::Report;
 use crate::atomic;
 use crate::error::Result;
-use model::Report;
 
 /// Writes report.json and report.md into `dir`, both in full or neither: each is staged
 /// beside its destination and they are put in place once both are complete.

@@ -67,9 +67,13 @@ pub fn top_counts<'a>(
 }
 
 /// The findings of a report as a table, most severe first, at most `limit` rows.
-pub fn findings_table(report: &super::model::Report, color: bool, limit: usize) -> Table {
-    use crate::analysis::drift::numeric::short;
+pub fn findings_table(
+    report: &crate::analysis::report::Report,
+    color: bool,
+    limit: usize,
+) -> Table {
     use crate::analysis::findings::Severity;
+    use crate::format::short;
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)

@@ -15,9 +15,9 @@ use arrow_schema::{DataType, Schema};
 use crate::config::Unit;
 use crate::error::{Error, Result};
 use crate::table::cases::{unit_key, Feature, FeatureKind};
+use crate::table::parquet::concat;
 use crate::table::parquet::{read_all, read_columns};
 use crate::table::schema;
-use crate::table::snapshot::concat;
 
 /// Reads the columns of a headers table that cases of `unit` with `features` need: its
 /// key, which must be there as text, and those of the features it has.

@@ -131,3 +131,15 @@ pub fn read_columns(path: &Path, wanted: Option<&[&str]>) -> Result<(SchemaRef, 
 /// Batches above this are read in pieces (Arrow's 32-bit string offsets cap one batch's
 /// text at 2 GiB).
 const MAX_BATCH_ROWS: usize = 4 * 1024 * 1024;
+
+/// One batch from many (empty input gives an error naming the file).
+pub fn concat(path: &Path, mut batches: Vec<RecordBatch>) -> Result<RecordBatch> {
+    if batches.len() == 1 {
+        return Ok(batches.pop().expect("one batch"));
+    }
+    let Some(first) = batches.first() else {
+        return Err(Error::invalid(path, "has no rows"));
+    };
+    arrow_select::concat::concat_batches(&first.schema(), &batches)
+        .map_err(|e| Error::invalid(path, e.to_string()))
+}

@@ -60,6 +60,8 @@
 mod assign;
 mod kmeans;
 mod model;
+mod novel;
+mod run;
 mod scaler;
 mod silhouette;
 
@@ -72,6 +74,8 @@ use serde::{Deserialize, Serialize};
 pub use assign::{assign, Assignment};
 pub use kmeans::{kmeans_from_init, KMeansFit};
 pub use model::{fit, ClusterModel, ClusterSummary, KScore};
+pub use novel::novel_table;
+pub use run::{run, ClusterRun};
 pub use scaler::{CategoricalScale, NumericScale, Scaler};
 pub use silhouette::{silhouette_score, silhouette_scores};
 

@@ -357,5 +357,5 @@ fn with_unit(name: &str, value: f64) -> String {
         "rows" | "columns" => " px",
         _ => "",
     };
-    format!("{}{unit}", crate::analysis::drift::numeric::short(value))
+    format!("{}{unit}", crate::format::short(value))
 }

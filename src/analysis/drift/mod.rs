@@ -7,7 +7,10 @@
 //! come back in a fixed order.
 
 pub mod categorical;
+mod entry;
 pub mod numeric;
+
+pub use entry::{method, run, subgroups_of};
 
 use std::collections::HashMap;
 
@@ -100,7 +103,7 @@ type Slot = (usize, usize);
 /// `serving` is taken by value: each of its columns is freed as soon as it is prepared (a
 /// million cases' category strings are a quarter of the run's memory). Pass a clone —
 /// cheap, the columns are shared — to keep using the table.
-pub fn run(
+pub fn checks(
     baseline: &RecordBatch,
     serving: RecordBatch,
     features: &[Feature],
@@ -884,7 +887,7 @@ mod tests {
             groups: Vec::new(),
             partitions: Vec::new(),
         };
-        let checks = run(
+        let checks = super::checks(
             &baseline,
             serving,
             &features(&names),
@@ -927,7 +930,7 @@ mod tests {
         let defs: Vec<crate::config::Subgroup> =
             serde_norway::from_str("[{by: model}, {by: years, bins: [50]}]").unwrap();
         let groups = crate::analysis::subgroups::resolve(&defs, &baseline, &serving).unwrap();
-        let checks = run(
+        let checks = super::checks(
             &baseline,
             serving,
             &features(&[("model", Categorical), ("years", Numeric)]),
@@ -949,7 +952,7 @@ mod tests {
         let (baseline, serving) = (side(), side());
         let defs: Vec<crate::config::Subgroup> = serde_norway::from_str("[{by: site}]").unwrap();
         let groups = crate::analysis::subgroups::resolve(&defs, &baseline, &serving).unwrap();
-        let checks = run(
+        let checks = super::checks(
             &baseline,
             serving,
             &features(&[("site", FeatureKind::Categorical)]),

@@ -4,6 +4,7 @@
 
 use crate::analysis::findings::IntervalFn;
 pub use crate::analysis::findings::CONFIDENCE;
+pub use crate::format::short;
 use crate::stats::distance::{bin_counts, psi, quantile_edges, quantile_sorted};
 use crate::stats::interval::wasserstein1_se_sorted;
 use crate::stats::ks::{ks_2samp_sorted, KsMethod};
@@ -139,20 +140,6 @@ fn percentile(decile: usize) -> String {
     match decile {
         1 => "10th percentile".into(),
         k => format!("{}th percentile", k * 10),
-    }
-}
-
-/// A number for a sentence: up to 4 significant digits, no trailing zeros.
-pub fn short(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
-    let text = format!("{v:.digits$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
     }
 }
 

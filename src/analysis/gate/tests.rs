@@ -44,7 +44,7 @@ fn a_model_compared_with_itself_passes_every_check() {
         candidate: p.reference.clone(),
         ..p.clone()
     };
-    let checks = run(&same, &[], &PairStats::default(), &GateConfig::default());
+    let checks = checks(&same, &[], &PairStats::default(), &GateConfig::default());
     assert_eq!(checks.len(), 5);
     for c in &checks {
         assert_eq!(c.severity, Severity::Pass, "{}", c.summary);
@@ -103,7 +103,7 @@ fn a_subgroup_where_the_candidate_misses_positives_fails_the_gate() {
     // The subgroup: the first 120 cases, which hold all 30 misses among its 60 positives.
     let mask: Vec<bool> = (0..400).map(|i| i < 120).collect();
     let groups = vec![("early".to_string(), mask)];
-    let checks = run(&p, &groups, &PairStats::default(), &GateConfig::default());
+    let checks = checks(&p, &groups, &PairStats::default(), &GateConfig::default());
     assert_eq!(
         severity(&checks, "sensitivity", Some("early")),
         Severity::Alert
@@ -129,7 +129,7 @@ fn a_subgroup_where_the_candidate_misses_positives_fails_the_gate() {
 fn too_few_pairs_fails_closed_overall_and_is_insufficient_in_a_subgroup() {
     let p = cases(20, 0);
     let groups = vec![("few".to_string(), vec![true; 20])];
-    let checks = run(&p, &groups, &PairStats::default(), &GateConfig::default());
+    let checks = checks(&p, &groups, &PairStats::default(), &GateConfig::default());
     assert_eq!(checks[0].subject, "paired cases");
     assert_eq!(checks[0].severity, Severity::Alert);
     assert!(
@@ -151,7 +151,7 @@ fn too_few_pairs_fails_closed_overall_and_is_insufficient_in_a_subgroup() {
         require_subgroups: true,
         ..GateConfig::default()
     };
-    let checks = run(&p, &groups, &PairStats::default(), &open);
+    let checks = super::checks(&p, &groups, &PairStats::default(), &open);
     assert_eq!(checks[0].severity, Severity::Insufficient);
     assert_eq!(severity(&checks, "AUROC", Some("few")), Severity::Alert);
 }

@@ -19,7 +19,7 @@ use crate::atomic;
 use crate::config::Unit;
 use crate::error::{Error, Result};
 use crate::table::cases::{Feature, JoinStats};
-use crate::table::parquet::{read_all, TableWriter};
+use crate::table::parquet::{concat, read_all, TableWriter};
 
 /// Snapshot layout version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -270,16 +270,4 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<
         source,
     })?;
     serde_json::from_str(&text).map_err(|e| Error::invalid(path, format!("invalid {what}: {e}")))
-}
-
-/// One batch from many (empty input gives an error naming the file).
-pub fn concat(path: &Path, mut batches: Vec<RecordBatch>) -> Result<RecordBatch> {
-    if batches.len() == 1 {
-        return Ok(batches.pop().expect("one batch"));
-    }
-    let Some(first) = batches.first() else {
-        return Err(Error::invalid(path, "has no rows"));
-    };
-    arrow_select::concat::concat_batches(&first.schema(), &batches)
-        .map_err(|e| Error::invalid(path, e.to_string()))
 }

@@ -1,11 +1,15 @@
 //! The `Report` value every writer renders (JSON, Markdown, terminal); none recomputes a
 //! statistic. Its JSON form is the versioned schema in docs/report-schema.md.
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, RecordBatch};
 use serde::Serialize;
 
+use super::snapshot::{FileDigest, ModelIdentity, Snapshot};
 use crate::analysis::findings::{Check, Severity};
 use crate::table::cases::JoinStats;
-use crate::table::snapshot::{FileDigest, ModelIdentity, Snapshot};
+use crate::table::schema;
 
 /// Version of the report.json layout; bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -37,7 +41,7 @@ pub struct Report {
     pub command: String,
     pub generated: String,
     pub status: Status,
-    pub window: Window,
+    pub window: WindowSummary,
     pub baseline: BaselineIdentity,
     pub join: JoinStats,
     pub counts: Counts,
@@ -51,12 +55,37 @@ pub struct Report {
     pub method: Vec<String>,
 }
 
+/// What the report says of the serving window.
 #[derive(Debug, Clone, Serialize)]
-pub struct Window {
+pub struct WindowSummary {
     pub cases: u64,
     pub instances: u64,
     pub first_inference: Option<String>,
     pub last_inference: Option<String>,
+}
+
+impl WindowSummary {
+    /// The window's size and the span of its inference timestamps.
+    pub fn of(cases: &RecordBatch, instances: u64) -> WindowSummary {
+        let times = cases
+            .column_by_name(schema::TIMESTAMP)
+            .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
+        let range = times.and_then(|t| {
+            let valid = (0..t.len()).filter(|&i| t.is_valid(i)).map(|i| t.value(i));
+            let (lo, hi) = valid.fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            (lo <= hi).then_some((lo, hi))
+        });
+        let fmt = |us: i64| {
+            chrono::DateTime::from_timestamp_micros(us)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        };
+        WindowSummary {
+            cases: cases.num_rows() as u64,
+            instances,
+            first_inference: range.and_then(|(lo, _)| fmt(lo)),
+            last_inference: range.and_then(|(_, hi)| fmt(hi)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -94,7 +123,7 @@ impl Report {
     pub fn new(
         command: &str,
         checks: Vec<Check>,
-        window: Window,
+        window: WindowSummary,
         baseline: BaselineIdentity,
         join: JoinStats,
         method: Vec<String>,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::findings::{Check, Direction, IntervalFn, Kind, Severity};
+use crate::analysis::findings::{Check, Direction, IntervalFn, Kind, Severity};
 use crate::config::PerformanceConfig;
 use crate::stats::calibration::{brier, reliability};
 use crate::stats::interval::{bin_residuals, ece_rise_interval, ece_rise_p_value, BinResiduals};
