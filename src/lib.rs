@@ -9,14 +9,17 @@
 //! - [`stats`] holds the statistical tests; pure functions over slices, checked against
 //!   SciPy/scikit-learn fixtures.
 //! - [`config`] is the YAML configuration, validated strictly.
-//! - [`cmd`] has one module per subcommand: arguments → library calls → output.
+//! - [`analysis`] holds the analyses, one entry point each (`drift::run`, `performance::run`,
+//!   `cluster::run`, `explore::run`, `gate::run`, `baseline::build`) over one serving
+//!   [`analysis::window::Window`], returning an [`analysis::report::Report`].
+//! - [`report`] writes a `Report`: JSON, Markdown, JUnit, terminal tables.
+//!
+//! The command line (`cli`, `cmd`) is the binary's own (src/main.rs), not part of the library.
 //! - [`atomic`] is how every output file is written: in full, or not at all.
 
 pub mod analysis;
 pub mod atomic;
-pub mod cli;
 pub mod clock;
-pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod format;

@@ -1,10 +1,16 @@
 //! The `postmarket` binary: parse the command line, dispatch, map errors to exit codes.
 
+mod cli;
+mod cmd;
+
+// The library's modules under the paths the commands name them by.
+use postmarket::{analysis, config, error, format, ingest, privacy, report, table};
+
 use clap::Parser;
 
-use postmarket::cli::{Cli, Command};
-use postmarket::cmd::{self, Context};
-use postmarket::error::Error;
+use cli::{Cli, Command};
+use cmd::Context;
+use error::Error;
 
 fn main() {
     let cli = Cli::parse();

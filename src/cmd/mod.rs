@@ -48,7 +48,7 @@ impl Context {
         Ok(Context {
             config: Config::load(global.config.as_deref())?,
             chatty: !global.quiet,
-            color: terminal::use_color(global.color),
+            color: global.color.enabled(),
         })
     }
 

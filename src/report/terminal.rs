@@ -1,24 +1,8 @@
 //! Terminal tables (comfy-table) on stderr, with colour only when the user and the
 //! terminal want it (`--color`, `NO_COLOR`).
 
-use std::io::IsTerminal;
-
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, ContentArrangement, Table};
-
-use crate::cli::ColorChoice;
-
-/// Whether to colour output on stderr.
-pub fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
-        }
-    }
-}
 
 /// A two-column table of labels and values.
 pub fn key_values(title: &str, rows: &[(String, String)], color: bool) -> Table {
