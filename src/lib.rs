@@ -20,6 +20,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod fuzz;
+pub mod history;
 pub mod ingest;
 pub mod privacy;
 pub mod report;

@@ -386,6 +386,8 @@ mod tests {
             severity: Severity::Pass,
             interval: None,
             explained_by: None,
+            first_seen: None,
+            trend: Vec::new(),
             n_baseline: 100,
             n_serving: 100,
             extra: BTreeMap::new(),
