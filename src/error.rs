@@ -59,6 +59,9 @@ pub enum Error {
     },
     #[error("could not write {path}: {message}")]
     Encode { path: PathBuf, message: String },
+    /// A history file (`--history DIR`) that is unreadable, altered or not one of ours.
+    #[error("refusing history file {path}: {message}")]
+    ReadHistory { path: PathBuf, message: String },
     #[error("{count} input problem(s) and --strict was given; first: {first}")]
     Strict { count: u64, first: String },
 }
@@ -78,7 +81,8 @@ impl Error {
             | Error::NoInput(_)
             | Error::WriteOutput { .. }
             | Error::Encode { .. }
-            | Error::Strict { .. } => exit::INPUT,
+            | Error::Strict { .. }
+            | Error::ReadHistory { .. } => exit::INPUT,
         }
     }
 

@@ -24,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod format;
 pub mod fuzz;
+pub mod history;
 pub mod ingest;
 pub mod privacy;
 pub mod report;

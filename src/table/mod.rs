@@ -6,6 +6,7 @@ pub mod inputs;
 pub mod parquet;
 pub mod rejects;
 pub mod schema;
+pub mod window;
 
 /// The hasher for maps keyed by UIDs and category names: aHash (SipHash over a million
 /// 60-byte UIDs was a third of a run), with fixed seeds so nothing depends on the process.
