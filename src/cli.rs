@@ -71,6 +71,8 @@ pub enum Command {
     Logs(crate::cmd::logs::LogsArgs),
     /// Build a versioned, hashed baseline snapshot of the validation cases
     Baseline(crate::cmd::baseline::BaselineArgs),
+    /// The nightly job: every analysis on one window, one report, one exit code, with history
+    Audit(crate::cmd::audit::AuditArgs),
     /// Compare a serving window with the baseline: per feature, per subgroup, model output
     Drift(crate::cmd::drift::DriftArgs),
     /// Acquisition-parameter clusters: occupancy shift, novel cases, per-cluster score shift

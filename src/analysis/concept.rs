@@ -187,6 +187,7 @@ pub fn suspected(performance: &[Check], drift: &[Check]) -> Option<Check> {
 }
 
 /// One row of the serving logs, for model-version control.
+#[derive(Debug, Clone)]
 pub struct Seen {
     pub count: u64,
     pub first: i64,

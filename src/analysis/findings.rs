@@ -70,6 +70,8 @@ pub enum Kind {
     ClusterOccupancy,
     /// Serving cases farther from every cluster than the baseline's 99th percentile.
     NovelCases,
+    /// An input the night should have and does not: no cases, no inferences, no headers.
+    MissingInput,
 }
 
 impl Kind {
@@ -90,6 +92,7 @@ impl Kind {
             Kind::Gate => "release gate",
             Kind::ClusterOccupancy => "cluster occupancy",
             Kind::NovelCases => "novel cases",
+            Kind::MissingInput => "missing input",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! checks and findings with their decision rule, and the actions a finding suggests.
 
 pub mod actions;
+pub mod audit;
 pub mod baseline;
 pub mod cluster;
 pub mod concept;

@@ -53,11 +53,58 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// How the decisions were made, in words (for the Markdown "Method" section).
     pub method: Vec<String>,
+    /// `audit`: each analysis it ran or could not run, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub analyses: Vec<AnalysisRun>,
+    /// `audit --history`: the sequence of nights this run continues.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistorySummary>,
+}
+
+/// One analysis of an audit: run (with its status and number of checks) or skipped.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisRun {
+    pub name: &'static str,
+    pub ran: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    pub checks: u64,
+    /// Why it was skipped, or what limited it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What the history says of tonight's run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HistorySummary {
+    /// Earlier runs in this sequence (same baseline and config).
+    pub earlier_runs: u64,
+    /// The start of the sequence's first window (RFC 3339), tonight's when it is the first.
+    pub sequence_start: String,
+    /// Set when earlier runs used another baseline or config: tonight starts a new sequence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarted: Option<String>,
+    /// Windows between runs of the sequence that no run covered ("start..end (N nights)").
+    pub missing: Vec<String>,
+    /// The run this one supersedes (a rerun of the same window).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    pub run_id: String,
 }
 
 /// What the report says of the serving window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct WindowSummary {
+    /// The selected window (`audit --window`/`--since`), RFC 3339, half-open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// Cases read but outside the selected window, and cases with no time to place them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undated: Option<u64>,
     pub cases: u64,
     pub instances: u64,
     pub first_inference: Option<String>,
@@ -80,6 +127,10 @@ impl WindowSummary {
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         };
         WindowSummary {
+            start: None,
+            end: None,
+            outside: None,
+            undated: None,
             cases: cases.num_rows() as u64,
             instances,
             first_inference: range.and_then(|(lo, _)| fmt(lo)),
@@ -174,6 +225,8 @@ impl Report {
             insufficient,
             checks,
             method,
+            analyses: Vec::new(),
+            history: None,
         }
     }
 

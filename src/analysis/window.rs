@@ -7,17 +7,31 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{RecordBatch, UInt32Array};
+use arrow_array::{Array, RecordBatch, UInt32Array};
 
 use super::concept::Seen;
 use super::snapshot::Snapshot;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::table::cases::{self, access, build_cases, Feature, JoinStats};
-use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::cases::{self, access, build_cases, unit_key, Feature, JoinStats};
+use crate::table::inputs::{load_headers_with, load_inferences};
 use crate::table::schema;
+use crate::table::window::Window as Span;
+
+/// The header column that places a case without an inference in a time window.
+const STUDY_DATE: &str = "study_date";
+
+/// Units of a time-window selection: kept, dated but outside the window, and with no time
+/// to place them (no inference in the window and no study date).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpanCounts {
+    pub kept: u64,
+    pub outside: u64,
+    pub undated: u64,
+}
 
 /// One serving window's cases.
+#[derive(Clone)]
 pub struct Window {
     /// One row per unit (series or study): the header features and, when inferences were
     /// given, the latest inference of that unit.
@@ -42,11 +56,65 @@ impl Window {
         headers: Option<&Path>,
         inferences: Option<&Path>,
     ) -> Result<Window> {
+        let window = Window::read(snapshot, headers, inferences)?;
+        if window.cases.num_rows() == 0 {
+            return Err(Error::invalid(
+                &window.source,
+                "no cases in the serving window",
+            ));
+        }
+        Ok(window)
+    }
+
+    /// [`Window::load`] that lets a window be empty (`audit` reports an empty night).
+    pub fn read(
+        snapshot: &Snapshot,
+        headers: Option<&Path>,
+        inferences: Option<&Path>,
+    ) -> Result<Window> {
+        let headers: Vec<PathBuf> = headers.into_iter().map(Path::to_path_buf).collect();
+        let inferences: Vec<PathBuf> = inferences.into_iter().map(Path::to_path_buf).collect();
+        Ok(Window::read_parts(snapshot, &headers, &inferences, None)?.0)
+    }
+
+    /// A window from several header and inference files each (the parts Spark or DuckDB
+    /// write, or one file per night): each side's files are read and stacked, and must
+    /// have the same columns. Either side may be empty (not given), not both.
+    ///
+    /// With a `span`, only the cases of that time window are kept ([`select`]), and the
+    /// counts of those left out come back beside the window.
+    pub fn read_parts(
+        snapshot: &Snapshot,
+        headers: &[PathBuf],
+        inferences: &[PathBuf],
+        span: Option<&Span>,
+    ) -> Result<(Window, Option<SpanCounts>)> {
         let manifest = &snapshot.manifest;
+        let extra: &[&str] = if span.is_some() { &[STUDY_DATE] } else { &[] };
         let (header_rows, inference_rows) = rayon::join(
-            || headers.map(|h| load_headers(h, &manifest.features, manifest.unit)),
-            || inferences.map(load_inferences),
+            || {
+                (!headers.is_empty()).then(|| {
+                    stack(headers, |h| {
+                        load_headers_with(h, &manifest.features, manifest.unit, extra)
+                    })
+                })
+            },
+            || (!inferences.is_empty()).then(|| stack(inferences, load_inferences)),
         );
+        let (header_rows, inference_rows, counts) = match span {
+            Some(span) => {
+                let (h, i, counts) = select(
+                    header_rows.transpose()?,
+                    inference_rows.transpose()?,
+                    span,
+                    unit_key(manifest.unit),
+                )?;
+                (h.map(Ok), i.map(Ok), Some(counts))
+            }
+            None => (header_rows, inference_rows, None),
+        };
+        let headers = headers.first().map(PathBuf::as_path);
+        let inferences = inferences.first().map(PathBuf::as_path);
         let (header_rows, inference_rows) = (header_rows.transpose()?, inference_rows.transpose()?);
         let model_versions = inference_rows
             .as_ref()
@@ -70,17 +138,15 @@ impl Window {
                 ))
             }
         };
-        if cases.num_rows() == 0 {
-            return Err(Error::invalid(source, "no cases in the serving window"));
-        }
-        Ok(Window {
+        let window = Window {
             cases,
             join,
             with_headers: headers.is_some(),
             with_inferences,
             model_versions,
             source: source.to_path_buf(),
-        })
+        };
+        Ok((window, counts))
     }
 
     /// The features this run tests: the snapshot's, narrowed to the `drift.features` names.
@@ -103,6 +169,33 @@ impl Window {
             }
         })
     }
+}
+
+/// Reads every file with `read` and stacks the tables; a file whose columns differ from the
+/// first one's is an error naming both.
+fn stack(
+    paths: &[PathBuf],
+    read: impl Fn(&Path) -> Result<RecordBatch> + Sync,
+) -> Result<RecordBatch> {
+    use rayon::prelude::*;
+    let tables: Vec<RecordBatch> = paths.par_iter().map(|p| read(p)).collect::<Result<_>>()?;
+    if tables.len() == 1 {
+        return Ok(tables.into_iter().next().expect("one table"));
+    }
+    let schema = tables[0].schema();
+    for (table, path) in tables.iter().zip(paths).skip(1) {
+        if table.schema().fields() != schema.fields() {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "its columns differ from those of {} (every part of one table must have the same columns and types)",
+                    paths[0].display()
+                ),
+            ));
+        }
+    }
+    arrow_select::concat::concat_batches(&schema, &tables)
+        .map_err(|e| Error::invalid(&paths[0], e.to_string()))
 }
 
 /// Every (model, version) among the inference rows, with how often and when it was seen.
@@ -166,4 +259,115 @@ fn latest_per_key(inferences: &RecordBatch) -> (RecordBatch, JoinStats) {
         ..JoinStats::default()
     };
     (batch, stats)
+}
+
+/// The rows of one time window, before the join: the inferences made in it, and the
+/// header rows of the units they scored or — for a unit without one — whose study date
+/// falls in it. Counts are of units: kept, dated outside, undated. The study date column
+/// read for this goes again, so the case table is what it is without a window.
+fn select(
+    headers: Option<RecordBatch>,
+    inferences: Option<RecordBatch>,
+    span: &Span,
+    key: &str,
+) -> Result<(Option<RecordBatch>, Option<RecordBatch>, SpanCounts)> {
+    use std::collections::HashSet;
+    let (start, end) = (span.start.timestamp_micros(), span.end.timestamp_micros());
+    let inside = |t: i64| start <= t && t < end;
+    let mut counts = SpanCounts::default();
+    let mut scored: HashSet<String> = HashSet::new();
+    let mut scored_outside: HashSet<String> = HashSet::new();
+    let inferences = match inferences {
+        Some(rows) => {
+            let keys = rows
+                .column_by_name(schema::KEY)
+                .expect("checked schema")
+                .as_string::<i32>();
+            let times = rows
+                .column_by_name(schema::TIMESTAMP)
+                .expect("checked schema")
+                .as_primitive::<TimestampMicrosecondType>();
+            let keep: Vec<bool> = (0..rows.num_rows())
+                .map(|i| times.is_valid(i) && inside(times.value(i)))
+                .collect();
+            for (i, &k) in keep.iter().enumerate() {
+                let set = if k { &mut scored } else { &mut scored_outside };
+                set.insert(keys.value(i).to_string());
+            }
+            Some(filter(&rows, keep)?)
+        }
+        None => None,
+    };
+    let headers = match headers {
+        Some(rows) => {
+            let keys = rows
+                .column_by_name(key)
+                .expect("checked schema")
+                .as_string::<i32>();
+            let dates = rows
+                .column_by_name(STUDY_DATE)
+                .and_then(|c| c.as_primitive_opt::<arrow_array::types::Date32Type>());
+            const MICROS_PER_DAY: i64 = 86_400_000_000;
+            let mut units: BTreeMap<&str, Placed> = BTreeMap::new();
+            let keep: Vec<bool> = (0..rows.num_rows())
+                .map(|i| {
+                    let k = keys.value(i);
+                    let placed = if scored.contains(k) {
+                        Placed::Kept
+                    } else {
+                        match dates.filter(|d| d.is_valid(i)) {
+                            Some(d) if inside(i64::from(d.value(i)) * MICROS_PER_DAY) => {
+                                Placed::Kept
+                            }
+                            Some(_) => Placed::Outside,
+                            None if scored_outside.contains(k) => Placed::Outside,
+                            None => Placed::Undated,
+                        }
+                    };
+                    let unit = units.entry(k).or_insert(placed);
+                    *unit = (*unit).min(placed);
+                    *unit == Placed::Kept
+                })
+                .collect();
+            for placed in units.values() {
+                match placed {
+                    Placed::Kept => counts.kept += 1,
+                    Placed::Outside => counts.outside += 1,
+                    Placed::Undated => counts.undated += 1,
+                }
+            }
+            // Every row of a kept unit stays, whichever row placed it.
+            let keep: Vec<bool> = (0..rows.num_rows())
+                .map(|i| keep[i] || units[keys.value(i)] == Placed::Kept)
+                .collect();
+            let kept = filter(&rows, keep)?;
+            let without: Vec<usize> = (0..kept.num_columns())
+                .filter(|&c| kept.schema().field(c).name() != STUDY_DATE)
+                .collect();
+            Some(
+                kept.project(&without)
+                    .map_err(|e| Error::invalid("headers", e.to_string()))?,
+            )
+        }
+        None => {
+            counts.kept = scored.len() as u64;
+            counts.outside = scored_outside.difference(&scored).count() as u64;
+            None
+        }
+    };
+    Ok((headers, inferences, counts))
+}
+
+/// Where a unit falls against a time window; the least (kept) wins across its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Placed {
+    Kept,
+    Outside,
+    Undated,
+}
+
+fn filter(rows: &RecordBatch, keep: Vec<bool>) -> Result<RecordBatch> {
+    let mask = arrow_array::BooleanArray::from(keep);
+    arrow_select::filter::filter_record_batch(rows, &mask)
+        .map_err(|e| Error::invalid("serving window", e.to_string()))
 }

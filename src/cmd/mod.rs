@@ -14,6 +14,7 @@ macro_rules! note {
     }};
 }
 
+pub mod audit;
 pub mod baseline;
 pub mod cluster;
 pub mod demo;

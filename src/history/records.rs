@@ -130,6 +130,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
         Kind::Gate => "gate",
         Kind::ClusterOccupancy => "cluster-occupancy",
         Kind::NovelCases => "novel-cases",
+        Kind::MissingInput => "missing-input",
     }
 }
 

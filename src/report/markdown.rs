@@ -18,6 +18,7 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
         Status::Ok => match report.command.as_str() {
             "performance" => "OK — no regression beyond the margins",
             "cluster" => "OK — serving cases fall where the baseline's did",
+            "audit" => "OK — nothing changed beyond the thresholds",
             _ => "OK — no drift beyond the thresholds",
         },
     };
@@ -48,6 +49,8 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
             w.cases, w.instances, report.baseline.cases, report.baseline.created
         )?;
     }
+
+    audit_context(report, &mut out)?;
 
     writeln!(out, "## What changed\n")?;
     if report.findings.is_empty() {
@@ -219,6 +222,87 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
     )
 }
 
+/// For `audit`: the selected window, the sequence of nights, and the analyses run or not.
+fn audit_context(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let w = &report.window;
+    if let (Some(start), Some(end)) = (&w.start, &w.end) {
+        writeln!(
+            out,
+            "Window {start} to {end} (half-open): {} cases in it, {} outside it, {} without a time to place them.\n",
+            w.cases,
+            w.outside.unwrap_or(0),
+            w.undated.unwrap_or(0)
+        )?;
+    }
+    if let Some(h) = &report.history {
+        let nights = h.earlier_runs + 1;
+        writeln!(
+            out,
+            "History: night {nights} of a sequence that started {} (same baseline and config){}.",
+            h.sequence_start,
+            h.supersedes.as_ref().map_or(String::new(), |s| format!(
+                "; this rerun supersedes run {s}"
+            ))
+        )?;
+        if let Some(why) = &h.restarted {
+            writeln!(out, "New sequence: {why}.")?;
+        }
+        if !h.missing.is_empty() {
+            writeln!(out, "No run for: {}.", h.missing.join("; "))?;
+        }
+        writeln!(out)?;
+    }
+    let skipped: Vec<String> = report
+        .analyses
+        .iter()
+        .filter(|a| !a.ran)
+        .map(|a| format!("{} ({})", a.name, a.note.as_deref().unwrap_or("skipped")))
+        .collect();
+    if !report.analyses.is_empty() {
+        let ran: Vec<String> = report
+            .analyses
+            .iter()
+            .filter(|a| a.ran)
+            .map(|a| format!("{} {}", a.name, a.status.map_or("", |s| s.as_str())))
+            .collect();
+        writeln!(
+            out,
+            "Analyses: {}{}.\n",
+            if ran.is_empty() {
+                "none".to_string()
+            } else {
+                ran.join(", ")
+            },
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!("; not run: {}", skipped.join("; "))
+            }
+        )?;
+    }
+    Ok(())
+}
+
+/// " — since 2026-11-07, 6 nights" for a finding that has persisted, else nothing.
+fn persisted(c: &Check) -> String {
+    let Some(since) = &c.first_seen else {
+        return String::new();
+    };
+    let nights = 1 + c
+        .trend
+        .iter()
+        .rev()
+        .take_while(|t| t.severity >= Severity::Warn)
+        .count();
+    if nights <= 1 {
+        return " — new tonight".to_string();
+    }
+    format!(
+        " — since {}, {nights} nights",
+        &since[..10.min(since.len())]
+    )
+}
+
 pub fn q_text(q: f64) -> String {
     if q < 0.001 {
         "< 0.001".into()
@@ -252,6 +336,7 @@ pub fn sentence(c: &Check) -> String {
         Kind::ModelVersion => format!("Unapproved model {}", c.subject),
         Kind::ClusterOccupancy => format!("Acquisition cluster occupancy changed: {}", c.subject),
         Kind::NovelCases => "Novel acquisitions".to_string(),
+        Kind::MissingInput => "Missing input".to_string(),
     };
     let scope = c
         .subgroup
@@ -259,8 +344,9 @@ pub fn sentence(c: &Check) -> String {
         .map_or(" (all cases)".to_string(), |g| format!(" ({g})"));
     let interval = interval_text(c);
     format!(
-        "**{}: {what}**{scope}: {}; {} {}{interval} (warn at {}), q {}.",
+        "**{}: {what}**{scope}{}: {}; {} {}{interval} (warn at {}), q {}.",
         c.severity.as_str().to_uppercase(),
+        persisted(c),
         c.summary,
         c.effect_name,
         c.effect.map_or("—".into(), short),
@@ -295,8 +381,7 @@ mod tests {
             WindowSummary {
                 cases: 100,
                 instances: 100,
-                first_inference: None,
-                last_inference: None,
+                ..WindowSummary::default()
             },
             BaselineIdentity {
                 created: "2026-01-01T00:00:00Z".into(),

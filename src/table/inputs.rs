@@ -22,9 +22,21 @@ use crate::table::schema;
 /// Reads the columns of a headers table that cases of `unit` with `features` need: its
 /// key, which must be there as text, and those of the features it has.
 pub fn load_headers(path: &Path, features: &[Feature], unit: Unit) -> Result<RecordBatch> {
+    load_headers_with(path, features, unit, &[])
+}
+
+/// [`load_headers`] that also reads the columns in `extra` the file has (the study date,
+/// to place a case without an inference in a time window).
+pub fn load_headers_with(
+    path: &Path,
+    features: &[Feature],
+    unit: Unit,
+    extra: &[&str],
+) -> Result<RecordBatch> {
     let key = unit_key(unit);
     let mut wanted: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
     wanted.push(key);
+    wanted.extend(extra);
     let (schema, batches) = read_columns(path, Some(&wanted))?;
     let key_type = match schema.field_with_name(key) {
         Ok(f) => f.data_type().clone(),

@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod inputs;
 pub mod parquet;
+pub mod parts;
 pub mod rejects;
 pub mod schema;
 pub mod window;

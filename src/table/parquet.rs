@@ -122,9 +122,15 @@ pub fn read_columns(path: &Path, wanted: Option<&[&str]>) -> Result<(SchemaRef, 
         .with_batch_size(rows.min(MAX_BATCH_ROWS))
         .build()
         .map_err(|e| Error::invalid(path, e.to_string()))?;
-    let batches = reader
+    let read_schema = arrow_array::RecordBatchReader::schema(&reader);
+    let mut batches = reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::invalid(path, e.to_string()))?;
+    // A file without rows is a table without rows (a night with no cases), not an error:
+    // its one empty batch carries the columns read.
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(read_schema));
+    }
     Ok((schema, batches))
 }
 

@@ -5,6 +5,7 @@ mod workdir;
 
 mod table_read;
 
+mod audit;
 mod cli;
 mod cluster;
 mod drift;

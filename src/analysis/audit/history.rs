@@ -1,0 +1,100 @@
+//! One night of the nightly job: its window read and selected, the audit run, and — with a
+//! history folder — the nights before it read into the report (each finding's trend and
+//! since when it has persisted, the nights missing) and tonight's run added.
+
+use std::path::{Path, PathBuf};
+
+use super::{run, Audit};
+use crate::analysis::report::{HistorySummary, WindowSummary};
+use crate::analysis::snapshot::{sha256_bytes, Snapshot};
+use crate::analysis::window::Window;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::history::{CheckKey, History, NewRun};
+use crate::table::window::{rfc3339, Window as Span};
+
+/// What one night's audit reads.
+pub struct Night<'a> {
+    pub headers: &'a [PathBuf],
+    pub inferences: &'a [PathBuf],
+    /// The time window (`--window`, `--since`); all cases read when `None`.
+    pub span: Option<Span>,
+    pub history: Option<&'a Path>,
+}
+
+/// Reads the night, audits it, and reads and extends the history.
+pub fn nightly(snapshot: &Snapshot, night: &Night, config: &Config) -> Result<Audit> {
+    if night.history.is_some() && night.span.is_none() {
+        return Err(Error::Usage(
+            "--history needs the night's window (--window START..END or --since 24h): the history is a sequence of windows".into(),
+        ));
+    }
+    // The history is opened (and every file of it verified) before any work, so that an
+    // altered history stops the run at once.
+    let mut history = night.history.map(History::open).transpose()?;
+    let (window, counts) = Window::read_parts(
+        snapshot,
+        night.headers,
+        night.inferences,
+        night.span.as_ref(),
+    )?;
+    let mut summary = WindowSummary::of(&window.cases, window.join.instances);
+    if let (Some(span), Some(counts)) = (&night.span, counts) {
+        summary.start = Some(rfc3339(span.start));
+        summary.end = Some(rfc3339(span.end));
+        summary.outside = Some(counts.outside);
+        summary.undated = Some(counts.undated);
+    }
+    let mut audit = run(snapshot, window, summary, config)?;
+    let (Some(history), Some(span)) = (history.as_mut(), night.span) else {
+        return Ok(audit);
+    };
+    let config_sha256 = sha256_bytes(config.to_yaml().as_bytes());
+    let baseline_sha256 = snapshot.manifest_sha256.clone();
+    let sequence = history.sequence(&baseline_sha256, &config_sha256, &span)?;
+    let report = &mut audit.report;
+    for check in report.checks.iter_mut().chain(report.findings.iter_mut()) {
+        let key = CheckKey::of(check);
+        check.trend = sequence.trend(&key);
+        check.first_seen = sequence.first_seen(&key, check.severity);
+    }
+    let mut summary = HistorySummary {
+        earlier_runs: sequence.len() as u64,
+        sequence_start: sequence
+            .runs()
+            .next()
+            .map_or_else(|| rfc3339(span.start), |r| rfc3339(r.window.start)),
+        restarted: sequence.change().map(|c| {
+            let what = match (c.baseline_changed, c.config_changed) {
+                (true, true) => "the baseline and the config",
+                (true, false) => "the baseline",
+                _ => "the config",
+            };
+            format!(
+                "earlier runs (to {}) used another {what}: their evidence is not carried over, a new sequence starts tonight",
+                rfc3339(c.window.end)
+            )
+        }),
+        missing: sequence
+            .gaps()
+            .iter()
+            .map(|g| format!("{} ({} window(s))", g.span, g.windows))
+            .collect(),
+        ..HistorySummary::default()
+    };
+    let new_run = NewRun {
+        created: report.generated.clone(),
+        window: span,
+        baseline_sha256,
+        config_sha256,
+        status: report.status.as_str().to_string(),
+        cases: report.window.cases,
+        cases_outside: report.window.outside.unwrap_or(0),
+        cases_undated: report.window.undated.unwrap_or(0),
+    };
+    let row = history.append_checks(&new_run, &report.checks)?;
+    summary.run_id = row.run_id.clone();
+    summary.supersedes = row.supersedes.clone();
+    report.history = Some(summary);
+    Ok(audit)
+}
