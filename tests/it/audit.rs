@@ -177,3 +177,117 @@ fn several_parts_read_as_one_table() {
     assert_eq!(whole["window"]["cases"], parts["window"]["cases"]);
     assert_eq!(whole["counts"], parts["counts"]);
 }
+
+fn night(day: u32) -> String {
+    format!(
+        "2026-10-{day:02}T00:00:00Z..2026-10-{:02}T00:00:00Z",
+        day + 1
+    )
+}
+
+#[test]
+fn the_history_carries_each_finding_across_nights_and_refuses_an_altered_file() {
+    let wd = Workdir::new();
+    prepare(&wd, "protocol-change", "2800");
+    let run_night = |day: u32| {
+        let window = night(day);
+        let mut args = NIGHT.to_vec();
+        args.extend([
+            "--history",
+            "hist",
+            "--window",
+            &window,
+            "--fail-on",
+            "never",
+        ]);
+        audit(&wd, &args, 0).0
+    };
+    run_night(5);
+    run_night(6);
+    // The 7th is missing; the 8th has the protocol change still there.
+    let report = run_night(8);
+    let h = &report["history"];
+    assert_eq!(h["earlier_runs"], 2);
+    assert_eq!(h["sequence_start"], "2026-10-05T00:00:00Z");
+    assert_eq!(h["missing"].as_array().unwrap().len(), 1, "{h}");
+    assert!(h["missing"][0].as_str().unwrap().starts_with("2026-10-07"));
+    let thickness = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == "slice_thickness" && f["subgroup"].is_null())
+        .expect("the protocol change is found");
+    assert_eq!(thickness["trend"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        thickness["trend"][0]["window_start"],
+        "2026-10-05T00:00:00Z"
+    );
+    assert!(thickness["first_seen"].as_str().is_some());
+    let md = std::fs::read_to_string(wd.path("out/report.md")).unwrap();
+    assert!(md.contains("History: night 3 of a sequence"), "{md}");
+    assert!(md.contains("No run for: 2026-10-07"), "{md}");
+
+    // A rerun of the 8th supersedes the first run of it; nothing is deleted.
+    let rerun = run_night(8);
+    assert!(rerun["history"]["supersedes"].as_str().is_some());
+    let files = std::fs::read_dir(wd.path("hist/runs")).unwrap().count();
+    assert_eq!(files, 4);
+
+    // Another config starts a new sequence, and says so.
+    wd.write("other.yaml", "drift:\n  fdr: 0.01\n");
+    let window = night(9);
+    let mut args = NIGHT.to_vec();
+    args.extend([
+        "--history",
+        "hist",
+        "--window",
+        &window,
+        "--config",
+        "other.yaml",
+    ]);
+    let (report, _) = audit(&wd, &args, 1);
+    assert_eq!(report["history"]["earlier_runs"], 0);
+    assert!(report["history"]["restarted"]
+        .as_str()
+        .unwrap()
+        .contains("config"));
+
+    // One altered byte in a history file of the sequence: refused, naming the file (exit 3).
+    let run = std::fs::read_dir(wd.path("hist/checks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max()
+        .unwrap();
+    let mut bytes = std::fs::read(&run).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&run, bytes).unwrap();
+    let window = night(10);
+    let mut args = vec!["audit", "--baseline", "snap", "-o", "out3"];
+    args.extend(NIGHT);
+    args.extend([
+        "--history",
+        "hist",
+        "--window",
+        &window,
+        "--config",
+        "other.yaml",
+    ]);
+    let stderr = wd.run_expect(&args, 3);
+    let name = run.file_name().unwrap().to_str().unwrap();
+    assert!(stderr.contains(name), "{stderr}");
+}
+
+#[test]
+fn history_needs_a_window() {
+    let wd = Workdir::new();
+    prepare(&wd, "none", "100");
+    let mut args = vec!["audit", "--baseline", "snap", "-o", "out"];
+    args.extend(NIGHT);
+    args.extend(["--history", "hist"]);
+    let stderr = wd.run_expect(&args, 2);
+    assert!(
+        stderr.contains("--history needs the night's window"),
+        "{stderr}"
+    );
+}
