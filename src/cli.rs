@@ -73,6 +73,8 @@ pub enum Command {
     Baseline(crate::cmd::baseline::BaselineArgs),
     /// The nightly job: every analysis on one window, one report, one exit code, with history
     Audit(crate::cmd::audit::AuditArgs),
+    /// Rehearse a drift: nights resampled from the baseline, a scenario injected, the audit run nightly
+    Drill(crate::cmd::drill::DrillArgs),
     /// Compare a serving window with the baseline: per feature, per subgroup, model output
     Drift(crate::cmd::drift::DriftArgs),
     /// Acquisition-parameter clusters: occupancy shift, novel cases, per-cluster score shift

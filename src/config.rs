@@ -45,6 +45,30 @@ pub struct Config {
     /// Model versions approved besides those in the baseline.
     #[serde(default)]
     pub approved_versions: Vec<ApprovedVersion>,
+    /// `postmarket drill`: what a scenario must meet.
+    #[serde(default, skip_serializing_if = "DrillConfig::is_default")]
+    pub drill: DrillConfig,
+}
+
+/// `postmarket drill`: a scenario fails (in its JUnit) when its median delay exceeds this.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DrillConfig {
+    pub max_delay_nights: u32,
+}
+
+impl Default for DrillConfig {
+    fn default() -> Self {
+        DrillConfig {
+            max_delay_nights: 3,
+        }
+    }
+}
+
+impl DrillConfig {
+    fn is_default(&self) -> bool {
+        self == &DrillConfig::default()
+    }
 }
 
 /// Acquisition clustering, fitted when the baseline is built (docs/statistics.md).

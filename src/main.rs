@@ -31,6 +31,7 @@ fn run(cli: &Cli) -> Result<i32, Error> {
         Command::Logs(args) => cmd::logs::run(args, &ctx),
         Command::Baseline(args) => cmd::baseline::run(args, &ctx),
         Command::Audit(args) => cmd::audit::run(args, &ctx),
+        Command::Drill(args) => cmd::drill::run(args, &ctx),
         Command::Drift(args) => cmd::drift::run(args, &ctx),
         Command::Cluster(args) => cmd::cluster::run(args, &ctx),
         Command::Explore(args) => cmd::explore::run(args, &ctx),

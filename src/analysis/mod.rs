@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod cluster;
 pub mod concept;
 pub mod drift;
+pub mod drill;
 pub mod estimated;
 pub mod explore;
 pub mod expr;

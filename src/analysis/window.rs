@@ -149,6 +149,25 @@ impl Window {
         Ok((window, counts))
     }
 
+    /// A window of a case table made in memory (`drill`'s nights): headers and inferences
+    /// both present, every row a case with its inference.
+    pub fn of_cases(cases: RecordBatch, source: &str) -> Window {
+        let n = cases.num_rows() as u64;
+        Window {
+            model_versions: model_versions(&cases),
+            join: JoinStats {
+                instances: n,
+                cases: n,
+                cases_with_inference: n,
+                ..JoinStats::default()
+            },
+            cases,
+            with_headers: true,
+            with_inferences: true,
+            source: PathBuf::from(source),
+        }
+    }
+
     /// The features this run tests: the snapshot's, narrowed to the `drift.features` names.
     /// A name the snapshot lacks is a config error: the baseline was built without it.
     pub fn tested_features(snapshot: &Snapshot, config: &Config) -> Result<Vec<Feature>> {

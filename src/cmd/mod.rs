@@ -19,6 +19,7 @@ pub mod baseline;
 pub mod cluster;
 pub mod demo;
 pub mod drift;
+pub mod drill;
 pub mod explore;
 pub mod gate;
 pub mod logs;

@@ -1,5 +1,6 @@
 //! Output: the `Report` value ([`model`]) and its writers — JSON, Markdown, terminal tables.
 
+pub mod drill;
 pub mod json;
 pub mod junit;
 pub mod markdown;

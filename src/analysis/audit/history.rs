@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{run, Audit};
-use crate::analysis::report::{HistorySummary, WindowSummary};
+use crate::analysis::report::{HistorySummary, Report, WindowSummary};
 use crate::analysis::snapshot::{sha256_bytes, Snapshot};
 use crate::analysis::window::Window;
 use crate::config::Config;
@@ -46,13 +46,25 @@ pub fn nightly(snapshot: &Snapshot, night: &Night, config: &Config) -> Result<Au
         summary.undated = Some(counts.undated);
     }
     let mut audit = run(snapshot, window, summary, config)?;
-    let (Some(history), Some(span)) = (history.as_mut(), night.span) else {
-        return Ok(audit);
-    };
+    if let (Some(history), Some(span)) = (history.as_mut(), night.span) {
+        record(history, &mut audit.report, snapshot, config, span)?;
+    }
+    Ok(audit)
+}
+
+/// Reads the nights before `span` into `report` (each check's trend and first-seen date,
+/// the sequence it continues, the nights missing) and adds tonight's run to the history.
+/// `audit` and `drill` both go through here.
+pub fn record(
+    history: &mut History,
+    report: &mut Report,
+    snapshot: &Snapshot,
+    config: &Config,
+    span: Span,
+) -> Result<()> {
     let config_sha256 = sha256_bytes(config.to_yaml().as_bytes());
     let baseline_sha256 = snapshot.manifest_sha256.clone();
     let sequence = history.sequence(&baseline_sha256, &config_sha256, &span)?;
-    let report = &mut audit.report;
     for check in report.checks.iter_mut().chain(report.findings.iter_mut()) {
         let key = CheckKey::of(check);
         check.trend = sequence.trend(&key);
@@ -96,5 +108,5 @@ pub fn nightly(snapshot: &Snapshot, night: &Night, config: &Config) -> Result<Au
     summary.run_id = row.run_id.clone();
     summary.supersedes = row.supersedes.clone();
     report.history = Some(summary);
-    Ok(audit)
+    Ok(())
 }
