@@ -193,6 +193,9 @@ pub struct Check {
     /// From the audit history: this check in earlier runs of the same sequence, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trend: Vec<TrendPoint>,
+    /// From the audit history: the sequential rule's state after tonight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<crate::analysis::sequential::SequentialState>,
     pub n_baseline: u64,
     pub n_serving: u64,
     /// Other statistics worth showing (PSI, JS distance…), name → value.
@@ -225,6 +228,7 @@ impl Check {
             explained_by: None,
             first_seen: None,
             trend: Vec::new(),
+            sequential: None,
             n_baseline: 0,
             n_serving: 0,
             extra: BTreeMap::new(),
@@ -253,7 +257,7 @@ impl Check {
     }
 
     /// Whether `value` is past `threshold` in this check's direction.
-    fn past(&self, value: f64, threshold: f64) -> bool {
+    pub(crate) fn past(&self, value: f64, threshold: f64) -> bool {
         match self.direction {
             Direction::Larger => value >= threshold,
             Direction::Lower => value < threshold,

@@ -17,6 +17,7 @@ pub mod localise;
 pub mod occupancy;
 pub mod performance;
 pub mod report;
+pub mod sequential;
 pub mod snapshot;
 pub mod subgroups;
 pub mod window;

@@ -179,38 +179,7 @@ impl Report {
         join: JoinStats,
         method: Vec<String>,
     ) -> Report {
-        let count = |s: Severity| checks.iter().filter(|c| c.severity == s).count() as u64;
-        let counts = Counts {
-            checks: checks.len() as u64,
-            alert: count(Severity::Alert),
-            warn: count(Severity::Warn),
-            info: count(Severity::Info),
-            insufficient: count(Severity::Insufficient),
-        };
-        let mut findings: Vec<Check> = checks.iter().filter(|c| c.is_finding()).cloned().collect();
-        findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(a.subgroup.is_some().cmp(&b.subgroup.is_some()))
-                .then(b.effect_ratio().total_cmp(&a.effect_ratio()))
-                .then(a.subject.cmp(&b.subject))
-                .then(a.subgroup.cmp(&b.subgroup))
-        });
-        let insufficient: Vec<Check> = checks
-            .iter()
-            .filter(|c| c.severity == Severity::Insufficient)
-            .cloned()
-            .collect();
-        let overall_insufficient = insufficient.iter().any(|c| c.subgroup.is_none());
-        let status = if counts.alert > 0 {
-            Status::Alert
-        } else if counts.warn > 0 {
-            Status::Warn
-        } else if overall_insufficient {
-            Status::Insufficient
-        } else {
-            Status::Ok
-        };
+        let (counts, findings, insufficient, status) = derive(&checks);
         Report {
             schema_version: SCHEMA_VERSION,
             tool: concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -230,10 +199,59 @@ impl Report {
         }
     }
 
+    /// Recomputes the counts, findings and status after the checks' severities changed (the
+    /// audit history's sequential rule). A window that was insufficient stays so unless a
+    /// finding now says more.
+    pub fn refresh(&mut self) {
+        let was_insufficient = self.status == Status::Insufficient;
+        (self.counts, self.findings, self.insufficient, self.status) = derive(&self.checks);
+        if was_insufficient && self.status == Status::Ok {
+            self.status = Status::Insufficient;
+        }
+    }
+
     /// Exit code for `--fail-on`: 1 when a finding reaches `level`.
     pub fn fails_at(&self, level: Severity) -> bool {
         self.findings.iter().any(|c| c.severity >= level)
     }
+}
+
+/// The counts, the findings (most severe first), the insufficient checks and the status
+/// of a set of checks.
+fn derive(checks: &[Check]) -> (Counts, Vec<Check>, Vec<Check>, Status) {
+    let count = |s: Severity| checks.iter().filter(|c| c.severity == s).count() as u64;
+    let counts = Counts {
+        checks: checks.len() as u64,
+        alert: count(Severity::Alert),
+        warn: count(Severity::Warn),
+        info: count(Severity::Info),
+        insufficient: count(Severity::Insufficient),
+    };
+    let mut findings: Vec<Check> = checks.iter().filter(|c| c.is_finding()).cloned().collect();
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.subgroup.is_some().cmp(&b.subgroup.is_some()))
+            .then(b.effect_ratio().total_cmp(&a.effect_ratio()))
+            .then(a.subject.cmp(&b.subject))
+            .then(a.subgroup.cmp(&b.subgroup))
+    });
+    let insufficient: Vec<Check> = checks
+        .iter()
+        .filter(|c| c.severity == Severity::Insufficient)
+        .cloned()
+        .collect();
+    let overall_insufficient = insufficient.iter().any(|c| c.subgroup.is_none());
+    let status = if counts.alert > 0 {
+        Status::Alert
+    } else if counts.warn > 0 {
+        Status::Warn
+    } else if overall_insufficient {
+        Status::Insufficient
+    } else {
+        Status::Ok
+    };
+    (counts, findings, insufficient, status)
 }
 
 impl Check {

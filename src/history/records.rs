@@ -103,9 +103,9 @@ impl From<&Check> for CheckRow {
             threshold: c.threshold,
             alert_threshold: c.alert_threshold,
             severity: c.severity,
-            night_severity: None,
-            sequential_evidence: None,
-            sequential_statistic: None,
+            night_severity: c.sequential.as_ref().map(|s| s.night_severity),
+            sequential_evidence: c.sequential.as_ref().and_then(|s| s.evidence),
+            sequential_statistic: c.sequential.as_ref().map(|s| s.statistic),
             n_baseline: c.n_baseline,
             n_serving: c.n_serving,
         }

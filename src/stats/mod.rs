@@ -16,3 +16,4 @@ pub mod interval;
 pub mod ks;
 pub mod proportion;
 pub mod roc;
+pub mod sequential;

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use super::{run, Audit};
 use crate::analysis::report::{HistorySummary, Report, WindowSummary};
+use crate::analysis::sequential;
 use crate::analysis::snapshot::{sha256_bytes, Snapshot};
 use crate::analysis::window::Window;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::history::{CheckKey, History, NewRun};
+use crate::stats::sequential::Cusum;
 use crate::table::window::{rfc3339, Window as Span};
 
 /// What one night's audit reads.
@@ -65,6 +67,12 @@ pub fn record(
     let config_sha256 = sha256_bytes(config.to_yaml().as_bytes());
     let baseline_sha256 = snapshot.manifest_sha256.clone();
     let sequence = history.sequence(&baseline_sha256, &config_sha256, &span)?;
+    let cusum = Cusum::default();
+    for check in report.checks.iter_mut() {
+        let previous = sequence.sequential_statistic(&CheckKey::of(check));
+        sequential::apply(check, previous, &cusum);
+    }
+    report.refresh();
     for check in report.checks.iter_mut().chain(report.findings.iter_mut()) {
         let key = CheckKey::of(check);
         check.trend = sequence.trend(&key);
