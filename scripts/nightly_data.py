@@ -197,9 +197,10 @@ def uids(prefix, n):
     return [f"{prefix}.{i + 1}" for i in range(n)]
 
 
-def generate(n, seed, shift=NO_SHIFT, serving=True):
+def generate(n, seed, shift=NO_SHIFT, serving=True, night=0):
     """(headers, inferences) as pyarrow tables for n cases; `seed` is an int or a tuple of
-    ints (e.g. (part, n, index)), which also makes the UIDs unique across windows."""
+    ints (e.g. (part, n, index)), which also makes the UIDs unique across windows. A serving
+    window is the night `night` days after NIGHT_START."""
     seed = tuple(seed) if isinstance(seed, (tuple, list)) else (seed,)
     rng = np.random.default_rng([int(x) for x in seed])
     scanners = list(SCANNERS)
@@ -306,7 +307,7 @@ def generate(n, seed, shift=NO_SHIFT, serving=True):
     # Time: a 90-day validation period for the baseline, one night for a serving window.
     if serving:
         offsets = np.sort(rng.uniform(0, NIGHT_HOURS * 3600e6, n)).astype(np.int64)
-        start = NIGHT_START
+        start = NIGHT_START + datetime.timedelta(days=night)
     else:
         offsets = np.sort(rng.uniform(0, BASELINE_DAYS * 86400e6, n)).astype(np.int64)
         start = BASELINE_START
@@ -361,10 +362,10 @@ def generate(n, seed, shift=NO_SHIFT, serving=True):
     return headers, inferences
 
 
-def write(directory, n, seed, shift=NO_SHIFT, serving=True):
+def write(directory, n, seed, shift=NO_SHIFT, serving=True, night=0):
     """Writes headers.parquet and inferences.parquet into directory; returns their paths."""
     os.makedirs(directory, exist_ok=True)
-    headers, inferences = generate(n, seed, shift, serving)
+    headers, inferences = generate(n, seed, shift, serving, night)
     h = os.path.join(directory, "headers.parquet")
     i = os.path.join(directory, "inferences.parquet")
     pq.write_table(headers, h)

@@ -7,12 +7,16 @@
 //! a new sequence starts at zero). Tonight's severity is then:
 //!
 //! - **alert** when the sum has reached `h` *and* tonight's change is material — the
-//!   night's interval clears the warn threshold, or its point estimate the alert
-//!   threshold: the change has been seen on enough nights to be more than chance;
+//!   night's own rule says warn or alert (its interval clears the warn threshold): the
+//!   change has been seen on enough nights to be more than chance;
 //! - **warn** when the night alone says alert but the sum is still below `h` (one night,
 //!   not yet confirmed — a real change confirms itself tomorrow, a blip drains away), or
-//!   when the sum has reached `h` and the point estimate is past the warn threshold;
+//!   when the sum has reached `h` and only the point estimate is past the warn threshold
+//!   (a small change that persists: worth a look, not yet an alarm);
 //! - otherwise the night's own decision.
+//!
+//! A check derived from others — "performance fell while no input drifted" — is an alert
+//! only while a performance check is still an alert after the rule.
 //!
 //! A night whose p-value is beyond `1 − Φ(h + k)` (about 1e-9) reaches `h` alone, so an
 //! unmistakable change — a protocol that moved 5 mm slices from 5 % to 40 % — alerts on
@@ -21,7 +25,7 @@
 
 use serde::Serialize;
 
-use crate::analysis::findings::{Check, Severity};
+use crate::analysis::findings::{Check, Kind, Severity};
 use crate::stats::sequential::Cusum;
 
 /// One check's sequential state after tonight, as report.json shows it.
@@ -34,6 +38,30 @@ pub struct SequentialState {
     pub threshold: f64,
     /// The night's own decision, before the rule.
     pub night_severity: Severity,
+}
+
+/// Applies the rule to every check of a night; `previous` gives a check's sum after the
+/// last earlier night of its sequence.
+pub fn apply_all(checks: &mut [Check], previous: impl Fn(&Check) -> Option<f64>, cusum: &Cusum) {
+    for check in checks.iter_mut() {
+        let before = previous(check);
+        apply(check, before, cusum);
+    }
+    let performance_alert = checks
+        .iter()
+        .any(|c| c.kind == Kind::Performance && c.severity == Severity::Alert);
+    for check in checks.iter_mut() {
+        if check.kind == Kind::ConceptDrift
+            && check.p_value.is_none()
+            && check.severity == Severity::Alert
+            && !performance_alert
+        {
+            check.severity = Severity::Warn;
+            check.summary.push_str(
+                " (not yet confirmed over nights: no performance alert after the sequential rule)",
+            );
+        }
+    }
 }
 
 /// Applies the rule to one check, given its sum after the last earlier night (`None`: the
@@ -58,7 +86,7 @@ pub fn apply(check: &mut Check, previous: Option<f64>, cusum: &Cusum) {
     let statistic = cusum.step(previous, z);
     let point_past = |t: f64| check.effect.is_some_and(|e| check.past(e, t));
     check.severity = if cusum.signals(statistic) {
-        if night >= Severity::Warn || point_past(check.alert_threshold) {
+        if night >= Severity::Warn {
             Severity::Alert
         } else if point_past(check.threshold) {
             Severity::Warn
@@ -81,7 +109,6 @@ pub fn apply(check: &mut Check, previous: Option<f64>, cusum: &Cusum) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::findings::Kind;
 
     fn check(p: f64, effect: f64, severity: Severity) -> Check {
         let mut c = Check::new(Kind::FeatureDrift, "slice_thickness", "ks");
@@ -123,11 +150,29 @@ mod tests {
         assert_eq!(c.severity, Severity::Warn);
         let mut c = check(1e-3, 0.3, Severity::Info);
         apply(&mut c, Some(4.0), &cusum);
+        assert_eq!(c.severity, Severity::Warn);
+        let mut c = check(1e-3, 0.3, Severity::Warn);
+        apply(&mut c, Some(4.0), &cusum);
         assert_eq!(c.severity, Severity::Alert);
         // A trivial effect never alerts, however long the evidence.
         let mut c = check(1e-3, 0.01, Severity::Info);
         apply(&mut c, Some(9.0), &cusum);
         assert_eq!(c.severity, Severity::Info);
+    }
+
+    #[test]
+    fn a_concept_drift_alert_needs_a_confirmed_performance_alert() {
+        let mut fell = check(1e-4, -0.2, Severity::Alert);
+        fell.kind = Kind::Performance;
+        let mut concept = Check::new(Kind::ConceptDrift, "performance without input drift", "");
+        concept.severity = Severity::Alert;
+        let mut checks = vec![fell.clone(), concept.clone()];
+        apply_all(&mut checks, |_| None, &Cusum::default());
+        assert_eq!(checks[0].severity, Severity::Warn);
+        assert_eq!(checks[1].severity, Severity::Warn);
+        let mut checks = vec![fell, concept];
+        apply_all(&mut checks, |_| Some(4.0), &Cusum::default());
+        assert_eq!(checks[1].severity, Severity::Alert);
     }
 
     #[test]

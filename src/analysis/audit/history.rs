@@ -68,10 +68,11 @@ pub fn record(
     let baseline_sha256 = snapshot.manifest_sha256.clone();
     let sequence = history.sequence(&baseline_sha256, &config_sha256, &span)?;
     let cusum = Cusum::default();
-    for check in report.checks.iter_mut() {
-        let previous = sequence.sequential_statistic(&CheckKey::of(check));
-        sequential::apply(check, previous, &cusum);
-    }
+    sequential::apply_all(
+        &mut report.checks,
+        |c| sequence.sequential_statistic(&CheckKey::of(c)),
+        &cusum,
+    );
     report.refresh();
     for check in report.checks.iter_mut().chain(report.findings.iter_mut()) {
         let key = CheckKey::of(check);
