@@ -290,33 +290,35 @@ fn select(
     span: &Span,
     key: &str,
 ) -> Result<(Option<RecordBatch>, Option<RecordBatch>, SpanCounts)> {
-    use std::collections::HashSet;
+    use std::collections::{HashMap, HashSet};
     let (start, end) = (span.start.timestamp_micros(), span.end.timestamp_micros());
     let inside = |t: i64| start <= t && t < end;
     let mut counts = SpanCounts::default();
-    let mut scored: HashSet<String> = HashSet::new();
-    let mut scored_outside: HashSet<String> = HashSet::new();
-    let inferences = match inferences {
-        Some(rows) => {
-            let keys = rows
-                .column_by_name(schema::KEY)
-                .expect("checked schema")
-                .as_string::<i32>();
-            let times = rows
-                .column_by_name(schema::TIMESTAMP)
-                .expect("checked schema")
-                .as_primitive::<TimestampMicrosecondType>();
-            let keep: Vec<bool> = (0..rows.num_rows())
-                .map(|i| times.is_valid(i) && inside(times.value(i)))
-                .collect();
-            for (i, &k) in keep.iter().enumerate() {
-                let set = if k { &mut scored } else { &mut scored_outside };
-                set.insert(keys.value(i).to_string());
-            }
-            Some(filter(&rows, keep)?)
-        }
-        None => None,
-    };
+    // Keys borrowed from the inference table (no copy of a million strings).
+    let hasher = crate::table::fast_hasher;
+    let mut scored: HashSet<&str, _> = HashSet::with_hasher(hasher());
+    let mut scored_outside: HashSet<&str, _> = HashSet::with_hasher(hasher());
+    let inference_keep: Option<Vec<bool>> = inferences.as_ref().map(|rows| {
+        let keys = rows
+            .column_by_name(schema::KEY)
+            .expect("checked schema")
+            .as_string::<i32>();
+        let times = rows
+            .column_by_name(schema::TIMESTAMP)
+            .expect("checked schema")
+            .as_primitive::<TimestampMicrosecondType>();
+        (0..rows.num_rows())
+            .map(|i| {
+                let k = times.is_valid(i) && inside(times.value(i));
+                if k {
+                    scored.insert(keys.value(i));
+                } else {
+                    scored_outside.insert(keys.value(i));
+                }
+                k
+            })
+            .collect()
+    });
     let headers = match headers {
         Some(rows) => {
             let keys = rows
@@ -327,27 +329,23 @@ fn select(
                 .column_by_name(STUDY_DATE)
                 .and_then(|c| c.as_primitive_opt::<arrow_array::types::Date32Type>());
             const MICROS_PER_DAY: i64 = 86_400_000_000;
-            let mut units: BTreeMap<&str, Placed> = BTreeMap::new();
-            let keep: Vec<bool> = (0..rows.num_rows())
-                .map(|i| {
-                    let k = keys.value(i);
-                    let placed = if scored.contains(k) {
-                        Placed::Kept
-                    } else {
-                        match dates.filter(|d| d.is_valid(i)) {
-                            Some(d) if inside(i64::from(d.value(i)) * MICROS_PER_DAY) => {
-                                Placed::Kept
-                            }
-                            Some(_) => Placed::Outside,
-                            None if scored_outside.contains(k) => Placed::Outside,
-                            None => Placed::Undated,
-                        }
-                    };
-                    let unit = units.entry(k).or_insert(placed);
-                    *unit = (*unit).min(placed);
-                    *unit == Placed::Kept
-                })
-                .collect();
+            let mut units: HashMap<&str, Placed, _> =
+                HashMap::with_capacity_and_hasher(rows.num_rows(), hasher());
+            for i in 0..rows.num_rows() {
+                let k = keys.value(i);
+                let placed = if scored.contains(k) {
+                    Placed::Kept
+                } else {
+                    match dates.filter(|d| d.is_valid(i)) {
+                        Some(d) if inside(i64::from(d.value(i)) * MICROS_PER_DAY) => Placed::Kept,
+                        Some(_) => Placed::Outside,
+                        None if scored_outside.contains(k) => Placed::Outside,
+                        None => Placed::Undated,
+                    }
+                };
+                let unit = units.entry(k).or_insert(placed);
+                *unit = (*unit).min(placed);
+            }
             for placed in units.values() {
                 match placed {
                     Placed::Kept => counts.kept += 1,
@@ -357,7 +355,7 @@ fn select(
             }
             // Every row of a kept unit stays, whichever row placed it.
             let keep: Vec<bool> = (0..rows.num_rows())
-                .map(|i| keep[i] || units[keys.value(i)] == Placed::Kept)
+                .map(|i| units[keys.value(i)] == Placed::Kept)
                 .collect();
             let kept = filter(&rows, keep)?;
             let without: Vec<usize> = (0..kept.num_columns())
@@ -373,6 +371,10 @@ fn select(
             counts.outside = scored_outside.difference(&scored).count() as u64;
             None
         }
+    };
+    let inferences = match (&inferences, inference_keep) {
+        (Some(rows), Some(keep)) => Some(filter(rows, keep)?),
+        _ => None,
     };
     Ok((headers, inferences, counts))
 }
