@@ -4,10 +4,56 @@
 //! [`HeaderColumn`] is matched exhaustively wherever a column needs a rule (the DICOM
 //! extraction in `ingest::dicom::fields`, the synthetic tables in `ingest::synth::tables`),
 //! so a new column does not compile until every rule for it is written.
+//!
+//! The names here (with the identity and inference column names) import nothing from the
+//! crate, so the configuration can check names against them without a dependency cycle;
+//! `table::schema` re-exports them next to the Arrow schemas.
 
 use arrow_schema::DataType;
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
+
+// headers.parquet: identity
+pub const SOP_INSTANCE_UID: &str = "sop_instance_uid";
+pub const SERIES_INSTANCE_UID: &str = "series_instance_uid";
+pub const STUDY_INSTANCE_UID: &str = "study_instance_uid";
+pub const SOURCE_PATH: &str = "source_path";
+
+/// True for the identity and typed columns every `headers.parquet` has.
+pub fn is_header_column(name: &str) -> bool {
+    [
+        SOP_INSTANCE_UID,
+        SERIES_INSTANCE_UID,
+        STUDY_INSTANCE_UID,
+        SOURCE_PATH,
+    ]
+    .contains(&name)
+        || HeaderColumn::from_name(name).is_some()
+}
+
+// inferences.parquet
+pub const TIMESTAMP: &str = "timestamp";
+pub const KEY: &str = "key";
+pub const MODEL: &str = "model";
+pub const MODEL_VERSION: &str = "model_version";
+pub const SCORE: &str = "score";
+pub const PREDICTION: &str = "prediction";
+pub const LABEL: &str = "label";
+pub const LABEL_VERSION: &str = "label_version";
+pub const LATENCY_MS: &str = "latency_ms";
+
+/// The fields an inference log may carry (and `logs.columns` may map).
+pub const INFERENCE_INPUT_FIELDS: &[&str] = &[
+    TIMESTAMP,
+    KEY,
+    MODEL,
+    MODEL_VERSION,
+    SCORE,
+    PREDICTION,
+    LABEL,
+    LABEL_VERSION,
+    LATENCY_MS,
+];
 
 /// How a feature is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -206,6 +252,13 @@ impl HeaderColumn {
             HeaderType::Number | HeaderType::Integer => FeatureKind::Numeric,
             HeaderType::Text | HeaderType::Flag | HeaderType::Date => FeatureKind::Categorical,
         })
+    }
+
+    /// The header columns that are features, in file order, with how each is compared.
+    pub fn features() -> impl Iterator<Item = (HeaderColumn, FeatureKind)> {
+        HeaderColumn::ALL
+            .iter()
+            .filter_map(|c| Some((*c, c.feature_kind()?)))
     }
 
     /// The unit shown after a value in reports (with its leading space), or "".

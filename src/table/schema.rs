@@ -11,25 +11,11 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use crate::config::{ExtraKind, ExtraTag};
 
-// headers.parquet: identity
-pub const SOP_INSTANCE_UID: &str = "sop_instance_uid";
-pub const SERIES_INSTANCE_UID: &str = "series_instance_uid";
-pub const STUDY_INSTANCE_UID: &str = "study_instance_uid";
-pub const SOURCE_PATH: &str = "source_path";
-
-pub use crate::table::columns::{HeaderColumn, HeaderType};
-
-/// True for the identity and typed columns every `headers.parquet` has.
-pub fn is_header_column(name: &str) -> bool {
-    [
-        SOP_INSTANCE_UID,
-        SERIES_INSTANCE_UID,
-        STUDY_INSTANCE_UID,
-        SOURCE_PATH,
-    ]
-    .contains(&name)
-        || HeaderColumn::from_name(name).is_some()
-}
+pub use crate::table::columns::{
+    is_header_column, HeaderColumn, HeaderType, INFERENCE_INPUT_FIELDS, KEY, LABEL, LABEL_VERSION,
+    LATENCY_MS, MODEL, MODEL_VERSION, PREDICTION, SCORE, SERIES_INSTANCE_UID, SOP_INSTANCE_UID,
+    SOURCE_PATH, STUDY_INSTANCE_UID, TIMESTAMP,
+};
 
 /// The schema of `headers.parquet`, with one column per configured extra tag at the end.
 pub fn headers_schema(extras: &[ExtraTag]) -> SchemaRef {
@@ -53,30 +39,6 @@ pub fn headers_schema(extras: &[ExtraTag]) -> SchemaRef {
     }));
     Arc::new(Schema::new(fields))
 }
-
-// inferences.parquet
-pub const TIMESTAMP: &str = "timestamp";
-pub const KEY: &str = "key";
-pub const MODEL: &str = "model";
-pub const MODEL_VERSION: &str = "model_version";
-pub const SCORE: &str = "score";
-pub const PREDICTION: &str = "prediction";
-pub const LABEL: &str = "label";
-pub const LABEL_VERSION: &str = "label_version";
-pub const LATENCY_MS: &str = "latency_ms";
-
-/// The fields an inference log may carry (and `logs.columns` may map).
-pub const INFERENCE_INPUT_FIELDS: &[&str] = &[
-    TIMESTAMP,
-    KEY,
-    MODEL,
-    MODEL_VERSION,
-    SCORE,
-    PREDICTION,
-    LABEL,
-    LABEL_VERSION,
-    LATENCY_MS,
-];
 
 /// Fields every inference row must have.
 pub const INFERENCE_REQUIRED: &[&str] = &[TIMESTAMP, KEY, MODEL, MODEL_VERSION, SCORE];

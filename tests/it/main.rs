@@ -13,6 +13,7 @@ mod explore;
 mod features;
 mod gate;
 mod golden;
+mod layers;
 mod logs;
 mod outputs;
 mod performance;

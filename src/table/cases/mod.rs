@@ -45,13 +45,10 @@ pub struct Feature {
 /// The features of a case table: every typed header column (booleans become the
 /// categories `yes`/`no`), then the configured extra tags.
 pub fn features(extras: &[ExtraTag]) -> Vec<Feature> {
-    let mut out: Vec<Feature> = HeaderColumn::ALL
-        .iter()
-        .filter_map(|c| {
-            Some(Feature {
-                name: c.name().to_string(),
-                kind: c.feature_kind()?,
-            })
+    let mut out: Vec<Feature> = HeaderColumn::features()
+        .map(|(c, kind)| Feature {
+            name: c.name().to_string(),
+            kind,
         })
         .collect();
     out.extend(extras.iter().map(|e| Feature {

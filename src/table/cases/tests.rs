@@ -214,3 +214,17 @@ fn select_keeps_the_catalogue_order_and_names_unknown_features() {
     let typo = vec!["kvpp".to_string(), "modality".to_string()];
     assert_eq!(select(&all, Some(&typo)).unwrap_err(), ["kvpp"]);
 }
+
+#[test]
+fn the_config_accepts_exactly_the_case_table_features() {
+    let yaml = "extra_tags:\n  - {name: protocol_name, tag: '0018,1030', kind: categorical}\n";
+    let config = crate::config::Config::parse(yaml).unwrap();
+    let names: Vec<String> = features(&config.extra_tags)
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    let all = format!("{yaml}drift:\n  features: [{}]\n", names.join(", "));
+    assert!(crate::config::Config::parse(&all).is_ok(), "{all}");
+    let err = crate::config::Config::parse("drift:\n  features: [study_date]\n").unwrap_err();
+    assert!(err.contains("unknown feature"), "{err}");
+}
