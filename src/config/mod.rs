@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::table::columns::HeaderColumn;
 
 mod audit;
 mod cluster;
@@ -122,8 +123,11 @@ impl Config {
             p.validate()?;
         }
         subgroups::validate(self.subgroups.as_deref().unwrap_or_default())?;
-        let catalogue = crate::table::cases::features(&self.extra_tags);
-        let known: Vec<&str> = catalogue.iter().map(|f| f.name.as_str()).collect();
+        // The case table's features: the header features, then the extra tags.
+        let known: Vec<&str> = HeaderColumn::features()
+            .map(|(c, _)| c.name())
+            .chain(self.extra_tags.iter().map(|e| e.name.as_str()))
+            .collect();
         self.drift.validate(&known)?;
         self.performance.validate()?;
         self.gate.validate()?;
