@@ -203,6 +203,35 @@ pub struct Check {
     /// Plain-language summary of the change, e.g. "median 1.25 → 5".
     pub summary: String,
     pub action: String,
+    /// A drift check: both sides' distributions, for the charts of report.html.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
+}
+
+/// Both sides of a drift check as counts, for charts; no statistic is computed from it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Distribution {
+    /// A continuous feature on shared equal-width bins (`edges` has one more entry than
+    /// each count vector; values beyond the ends are counted in the end bins), and each
+    /// side's median.
+    Numeric {
+        edges: Vec<f64>,
+        baseline: Vec<u64>,
+        serving: Vec<u64>,
+        baseline_median: f64,
+        serving_median: f64,
+    },
+    /// Counts per category (or per value of a feature with few values), the largest share
+    /// first, the tail summed into "(other)"; `changed` is the category whose share moved
+    /// most.
+    Categorical {
+        categories: Vec<String>,
+        baseline: Vec<u64>,
+        serving: Vec<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        changed: Option<String>,
+    },
 }
 
 impl Check {
@@ -234,6 +263,7 @@ impl Check {
             extra: BTreeMap::new(),
             summary: String::new(),
             action: String::new(),
+            distribution: None,
         }
     }
 

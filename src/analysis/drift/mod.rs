@@ -9,6 +9,7 @@
 pub mod categorical;
 mod entry;
 pub mod numeric;
+mod shape;
 
 pub use entry::{method, run, subgroups_of};
 
@@ -662,6 +663,7 @@ fn numeric_check(
         }
         check.summary = r.moved;
     }
+    check.distribution = shape::numeric(b, s);
     check
 }
 
@@ -698,6 +700,7 @@ fn categorical_check(
         return Some(check);
     }
     let r = categorical::compare(&cb, &cs)?;
+    check.distribution = Some(shape::categorical(names, &cb, &cs));
     check.statistic = Some(r.statistic);
     check.p_value = Some(r.p_value);
     check.set_effect_with(
