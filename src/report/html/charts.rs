@@ -69,6 +69,17 @@ pub fn marker(doc: &mut Doc, severity: Severity, x: f64, y: f64, r: f64, class: 
     }
 }
 
+/// `s` cut to `max` characters, an ellipsis marking the cut (the data table has it whole).
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
 fn pct(count: u64, total: u64) -> f64 {
     if total == 0 {
         0.0
@@ -206,7 +217,7 @@ pub fn shares(
         .chain(serving.iter().map(|&c| pct(c, ns)))
         .fold(1.0, f64::max);
     let label = |i: usize| -> String {
-        let name: String = categories[i].chars().take(30).collect();
+        let name = clip(&categories[i], 26);
         let new = if baseline[i] == 0 && serving[i] > 0 {
             " NEW"
         } else {

@@ -23,7 +23,7 @@ pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src da
 /// The page's head and opening body, up to the header's title.
 pub(crate) fn open(doc: &mut Doc, title: &str) {
     h!(doc; "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"", T(CSP), "\">",
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"", CSP, "\">",
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
         "<meta name=\"color-scheme\" content=\"light dark\"><title>", T(title), "</title><style>",
         style::CSS, "</style></head><body>\n");
@@ -130,4 +130,86 @@ fn is_occupancy(c: &Check) -> bool {
 
 pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
     out.write_all(render(report).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::findings::{Distribution, Kind, Severity, TrendPoint};
+    use crate::analysis::report::{BaselineIdentity, WindowSummary};
+    use crate::table::cases::JoinStats;
+
+    const PLANTED: &str = "ACME<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+
+    fn report() -> Report {
+        let mut c = Check::new(Kind::FeatureDrift, "manufacturer", "chi2");
+        c.severity = Severity::Alert;
+        c.subgroup = Some(format!("manufacturer = {PLANTED}"));
+        c.summary = format!("share of {PLANTED:?}: 1% → 40%");
+        c.set_effect(39.0, 30.0, 48.0);
+        c.threshold = 5.0;
+        c.alert_threshold = 10.0;
+        c.distribution = Some(Distribution::Categorical {
+            categories: vec![PLANTED.to_string(), "SIEMENS".to_string()],
+            baseline: vec![0, 99],
+            serving: vec![40, 60],
+            changed: Some(PLANTED.to_string()),
+        });
+        c.trend = vec![TrendPoint {
+            window_start: "2026-10-01T00:00:00Z".into(),
+            effect: Some(1.0),
+            effect_ci_low: Some(0.0),
+            effect_ci_high: Some(3.0),
+            severity: Severity::Pass,
+        }];
+        Report::new(
+            "drift",
+            vec![c],
+            WindowSummary {
+                cases: 100,
+                instances: 100,
+                ..WindowSummary::default()
+            },
+            BaselineIdentity {
+                created: "2026-01-01T00:00:00Z".into(),
+                manifest_sha256: "0".repeat(64),
+                model: None,
+                cases: 99,
+                files: Vec::new(),
+            },
+            JoinStats::default(),
+            vec![format!("method mentions {PLANTED}")],
+        )
+    }
+
+    #[test]
+    fn device_strings_are_text_never_markup() {
+        let page = render(&report());
+        assert!(!page.contains("<script"), "a script element");
+        assert!(!page.contains("<img"), "an img element");
+        assert!(page.contains("ACME&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img"));
+        assert!(page.contains(CSP));
+        assert!(!page.contains("http://") && !page.contains("https://"));
+    }
+
+    #[test]
+    fn every_chart_has_a_title_and_a_data_table() {
+        let page = render(&report());
+        let charts = page.matches("<svg ").count();
+        assert!(
+            charts >= 3,
+            "distribution, trend in the card, trend row: {charts}"
+        );
+        for svg in page.split("<svg ").skip(1) {
+            assert!(svg.starts_with("role=\"img\" aria-describedby=\""), "{svg}");
+            let id = svg.split('"').nth(3).unwrap();
+            assert!(page.contains(&format!("<details id=\"{id}\">")), "{id}");
+            assert!(svg.contains("<title>") && svg.find("<title>") < svg.find("</svg>"));
+        }
+        assert!(page.contains("▲ ALERT"), "severity in words and shape");
+        assert!(
+            page.contains("NEW"),
+            "a category the baseline never had is flagged"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! Charts over nights and subgroups: a check's effect across the audit history (with its
 //! warn and alert lines, tonight marked) and a forest plot of one performance metric.
 
-use super::charts::{figure, marker, svg};
+use super::charts::{clip, figure, marker, svg};
 use super::doc::{h, Doc, N, T};
 use crate::analysis::findings::{Check, Severity};
 use crate::format::short;
@@ -173,13 +173,7 @@ pub fn forest(doc: &mut Doc, metric: &str, rows: &[&Check]) {
                 "\">baseline → serving</text>");
             for (i, c) in rows.iter().enumerate() {
                 let y = 8.0 + row * i as f64 + row / 2.0;
-                let name: String = c
-                    .subgroup
-                    .as_deref()
-                    .unwrap_or("all cases")
-                    .chars()
-                    .take(32)
-                    .collect();
+                let name = clip(c.subgroup.as_deref().unwrap_or("all cases"), 30);
                 h!(doc; "<text x=\"", N(label_w - 8.0), "\" y=\"", N(y + 4.0), "\" text-anchor=\"end\">",
                     T(&name), "</text>");
                 if let (Some(a), Some(b)) = (c.effect_ci_low, c.effect_ci_high) {
