@@ -9,6 +9,7 @@ mod audit;
 mod cli;
 mod cluster;
 mod drift;
+mod drill;
 mod explore;
 mod features;
 mod gate;
