@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use super::distribution::Distribution;
 use crate::stats::fdr::benjamini_hochberg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -206,32 +207,6 @@ pub struct Check {
     /// A drift check: both sides' distributions, for the charts of report.html.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Distribution>,
-}
-
-/// Both sides of a drift check as counts, for charts; no statistic is computed from it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum Distribution {
-    /// A continuous feature on shared equal-width bins (`edges` has one more entry than
-    /// each count vector; values beyond the ends are counted in the end bins), and each
-    /// side's median.
-    Numeric {
-        edges: Vec<f64>,
-        baseline: Vec<u64>,
-        serving: Vec<u64>,
-        baseline_median: f64,
-        serving_median: f64,
-    },
-    /// Counts per category (or per value of a feature with few values), the largest share
-    /// first, the tail summed into "(other)"; `changed` is the category whose share moved
-    /// most.
-    Categorical {
-        categories: Vec<String>,
-        baseline: Vec<u64>,
-        serving: Vec<u64>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        changed: Option<String>,
-    },
 }
 
 impl Check {

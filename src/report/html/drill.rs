@@ -85,15 +85,16 @@ fn delay_chart(doc: &mut Doc, d: &Drill) {
                     Some(m) => {
                         h!(doc; "<rect class=\"", if s.passed { "basef" } else { "serv" }, "\" x=\"",
                             N(label_w), "\" y=\"", N(y + 4.0), "\" width=\"", N(x(m) - label_w),
-                            "\" height=\"12\"/><text x=\"", N(x(m) + 4.0), "\" y=\"", N(y + 14.0), "\">",
-                            T(&short(m)), if s.passed { "" } else { " FAIL" }, "</text>");
+                            "\" height=\"12\"/><text x=\"",
+                            N(x(s.p90_delay_nights.unwrap_or(m).max(m)) + 4.0), "\" y=\"", N(y + 14.0), "\">",
+                            T(&short(m)), if s.passed { "" } else { " ▲ FAIL" }, "</text>");
                         if let Some(p) = s.p90_delay_nights {
                             h!(doc; "<line class=\"servl\" x1=\"", N(x(m)), "\" x2=\"", N(x(p)), "\" y1=\"",
                                 N(y + 10.0), "\" y2=\"", N(y + 10.0), "\"/>");
                         }
                     }
                     None => h!(doc; "<text x=\"", N(label_w + 4.0), "\" y=\"", N(y + 14.0),
-                        "\">never detected</text>"),
+                        "\">", if s.passed { "never detected" } else { "▲ FAIL: never detected" }, "</text>"),
                 }
             }
         },
@@ -106,4 +107,56 @@ fn delay_chart(doc: &mut Doc, d: &Drill) {
             }
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::drill::ScenarioResult;
+
+    fn scenario(name: &str, median: Option<f64>, passed: bool) -> ScenarioResult {
+        ScenarioResult {
+            name: name.into(),
+            description: format!("{name} <b>injected</b>"),
+            false_alarms_per_100_nights: 0.0,
+            median_delay_nights: median,
+            p90_delay_nights: median.map(|m| m + 1.0),
+            median_delay_cases: median.map(|m| m * 200.0),
+            missed_share: Some(if median.is_some() { 0.0 } else { 1.0 }),
+            detected_by: vec!["feature drift: kvp (2)".into()],
+            passed,
+        }
+    }
+
+    #[test]
+    fn the_drill_page_has_its_delays_chart_and_every_scenario() {
+        let d = Drill {
+            tool: "postmarket".into(),
+            generated: "2026-12-01T00:00:00Z".into(),
+            baseline_manifest_sha256: "a".repeat(64),
+            nights: 10,
+            onset: 3,
+            cases_per_night: 200,
+            repeats: 2,
+            ramp: false,
+            seed: 1,
+            max_delay_nights: 3,
+            scenarios: vec![
+                scenario("none", None, true),
+                scenario("protocol-change", Some(1.0), true),
+                scenario("label-redefinition", None, false),
+            ],
+        };
+        let page = render(&d);
+        assert!(page.contains(super::super::CSP));
+        assert_eq!(
+            page.matches("<svg role=\"img\" aria-describedby=\"")
+                .count(),
+            1
+        );
+        assert!(page.contains("<title>Nights from the onset to the first alert"));
+        assert!(page.contains("▲ FAIL: never detected"));
+        assert!(page.contains("label-redefinition &lt;b&gt;injected&lt;/b&gt;"));
+        assert!(!page.contains("<b>"));
+    }
 }

@@ -6,6 +6,13 @@ use super::doc::{h, Doc, N, T};
 use crate::analysis::findings::{Check, Severity};
 use crate::format::short;
 
+/// A coordinate as [`N`] writes it.
+fn coord(v: f64) -> String {
+    let mut out = String::new();
+    super::doc::Piece::put(N(v), &mut out);
+    out
+}
+
 fn opt(v: Option<f64>) -> String {
     v.map_or("—".into(), short)
 }
@@ -87,7 +94,7 @@ pub fn sparkline(doc: &mut Doc, check: &Check, tonight: &str, large: bool, share
         let path: Vec<String> = points
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| p.1.map(|v| format!("{:.1},{:.1}", x(i), y(v))))
+            .filter_map(|(i, p)| p.1.map(|v| format!("{},{}", coord(x(i)), coord(y(v)))))
             .collect();
         h!(doc; "<polyline class=\"servl\" points=\"", T(&path.join(" ")), "\"/>");
         for (i, p) in points.iter().enumerate() {
