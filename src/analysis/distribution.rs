@@ -17,6 +17,10 @@ pub enum Distribution {
         serving: Vec<u64>,
         baseline_median: f64,
         serving_median: f64,
+        /// The decile that moved most, when it is not the median (the one the summary
+        /// names): `quantile` (0.1 … 0.9) and its value on each side.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        moved: Option<Moved>,
     },
     /// Counts per category (or per value of a feature with few values), the largest share
     /// first, the tail summed into "(other)"; `changed` is the category whose share moved
@@ -28,4 +32,12 @@ pub enum Distribution {
         #[serde(skip_serializing_if = "Option::is_none")]
         changed: Option<String>,
     },
+}
+
+/// A quantile on both sides.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Moved {
+    pub quantile: f64,
+    pub baseline: f64,
+    pub serving: f64,
 }

@@ -2,7 +2,7 @@
 //! charts: shared bins for a continuous feature, shares per value for a categorical one or
 //! a numeric one with few values. The renderer draws them and computes nothing.
 
-use crate::analysis::findings::Distribution;
+use crate::analysis::distribution::{Distribution, Moved};
 use crate::format::short;
 use crate::stats::distance::quantile_sorted;
 
@@ -31,7 +31,7 @@ pub fn numeric(baseline: &[f64], serving: &[f64]) -> Option<Distribution> {
             out
         };
         let names: Vec<String> = values.iter().map(|&v| short(v)).collect();
-        return Some(categorical(&names, &count(baseline), &count(serving)));
+        return Some(shares(&names, &count(baseline), &count(serving), false));
     }
     let q = |x: &[f64], p: f64| quantile_sorted(x, p).unwrap_or(f64::NAN);
     let lo = q(baseline, 0.01).min(q(serving, 0.01));
@@ -49,16 +49,34 @@ pub fn numeric(baseline: &[f64], serving: &[f64]) -> Option<Distribution> {
         }
         out
     };
+    // The decile that moved most, by the rule the summary's sentence uses.
+    let mut best = (0.0, 5);
+    for k in 1..10 {
+        let p = f64::from(k) / 10.0;
+        let gap = (q(serving, p) - q(baseline, p)).abs();
+        if gap > best.0 {
+            best = (gap, k);
+        }
+    }
+    let moved = (best.1 != 5 && best.0 > 0.0).then(|| {
+        let p = f64::from(best.1) / 10.0;
+        Moved {
+            quantile: p,
+            baseline: q(baseline, p),
+            serving: q(serving, p),
+        }
+    });
     Some(Distribution::Numeric {
         edges,
         baseline: bin(baseline),
         serving: bin(serving),
         baseline_median: q(baseline, 0.5),
         serving_median: q(serving, 0.5),
+        moved,
     })
 }
 
-/// The distinct values of both samples, or `None` past [`DISCRETE_MAX`].
+/// The distinct values of both samples, ascending, or `None` past [`DISCRETE_MAX`].
 fn few_values(baseline: &[f64], serving: &[f64]) -> Option<Vec<f64>> {
     let mut values: Vec<f64> = Vec::new();
     for &v in baseline.iter().chain(serving) {
@@ -76,6 +94,11 @@ fn few_values(baseline: &[f64], serving: &[f64]) -> Option<Vec<f64>> {
 /// [`CATEGORIES`] of them with the tail summed into "(other)"; `changed` is the category
 /// whose share moved most.
 pub fn categorical(names: &[String], baseline: &[f64], serving: &[f64]) -> Distribution {
+    shares(names, baseline, serving, true)
+}
+
+/// As [`categorical`], in the order of `names` unless `by_share`.
+fn shares(names: &[String], baseline: &[f64], serving: &[f64], by_share: bool) -> Distribution {
     let (nb, ns) = (
         baseline.iter().sum::<f64>().max(1.0),
         serving.iter().sum::<f64>().max(1.0),
@@ -85,6 +108,9 @@ pub fn categorical(names: &[String], baseline: &[f64], serving: &[f64]) -> Distr
         .filter(|&i| baseline[i] > 0.0 || serving[i] > 0.0)
         .collect();
     order.sort_by(|&a, &b| {
+        if !by_share {
+            return a.cmp(&b);
+        }
         let (sa, sb) = (share(a), share(b));
         sb.0.max(sb.1)
             .total_cmp(&sa.0.max(sa.1))
@@ -142,6 +168,23 @@ mod tests {
         assert_eq!(serving.iter().sum::<u64>(), 1000);
         assert_eq!(serving[0], 0, "serving starts half-way up");
         assert!((serving_median - 999.5).abs() < 1e-9);
+        // A shift moves every decile alike: the first that moved most is named.
+        let b: Vec<f64> = (0..1000).map(f64::from).collect();
+        let s: Vec<f64> = (0..1000)
+            .map(|i| {
+                if i > 800 {
+                    f64::from(i) * 1.5
+                } else {
+                    f64::from(i)
+                }
+            })
+            .collect();
+        let Some(Distribution::Numeric { moved, .. }) = numeric(&b, &s) else {
+            panic!("numeric")
+        };
+        let moved = moved.expect("the 90th percentile moved");
+        assert_eq!(moved.quantile, 0.9);
+        assert!((moved.serving / moved.baseline - 1.5).abs() < 1e-3);
     }
 
     #[test]
@@ -159,7 +202,7 @@ mod tests {
         else {
             panic!("categorical")
         };
-        assert_eq!(categories, ["1.25", "5", "2.5"]);
+        assert_eq!(categories, ["1.25", "2.5", "5"], "values in their order");
         assert_eq!(changed.as_deref(), Some("1.25"), "95% → 80%");
         let names: Vec<String> = (0..20).map(|i| format!("c{i:02}")).collect();
         let counts: Vec<f64> = (0..20).map(|i| f64::from(20 - i)).collect();

@@ -101,13 +101,15 @@ pub fn distribution(doc: &mut Doc, check: &Check, dist: &Distribution) {
             serving,
             baseline_median,
             serving_median,
-        } => bins(
-            doc,
-            check,
-            edges,
-            (baseline, serving),
-            (*baseline_median, *serving_median),
-        ),
+            moved,
+        } => {
+            // The marked quantile: the decile the summary names, else the median.
+            let marked = match moved {
+                Some(m) => (percentile(m.quantile), m.baseline, m.serving),
+                None => ("median".to_string(), *baseline_median, *serving_median),
+            };
+            bins(doc, check, edges, (baseline, serving), &marked);
+        }
         Distribution::Categorical {
             categories,
             baseline,
@@ -123,13 +125,22 @@ pub fn distribution(doc: &mut Doc, check: &Check, dist: &Distribution) {
     }
 }
 
+fn percentile(q: f64) -> String {
+    match (q * 10.0).round() as i64 {
+        1 => "10th percentile".into(),
+        5 => "median".into(),
+        k => format!("{}th percentile", k * 10),
+    }
+}
+
 fn bins(
     doc: &mut Doc,
     check: &Check,
     edges: &[f64],
     counts: (&[u64], &[u64]),
-    medians: (f64, f64),
+    marked: &(String, f64, f64),
 ) {
+    let (name, mark_b, mark_s) = (&marked.0, marked.1, marked.2);
     let (baseline, serving) = counts;
     let (nb, ns) = (baseline.iter().sum::<u64>(), serving.iter().sum::<u64>());
     let (w, ht) = (480.0, 175.0);
@@ -144,10 +155,10 @@ fn bins(
     let y = |share: f64| y1 - (y1 - y0) * share / top;
     let x = |v: f64| x0 + (x1 - x0) * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
     let title = format!(
-        "{}: baseline and serving distributions on shared bins, medians {} and {}",
+        "{}: baseline and serving distributions on shared bins, {name} {} → {}",
         check.subject,
-        short(medians.0),
-        short(medians.1)
+        short(mark_b),
+        short(mark_s)
     );
     figure(
         doc,
@@ -168,7 +179,7 @@ fn bins(
                     "<rect class=\"serv\" x=\"", N(bx + bw * 0.5), "\" y=\"", N(y(ss)),
                     "\" width=\"", N(bw * 0.46), "\" height=\"", N(y1 - y(ss)), "\"/>");
             }
-            let (mb, ms) = (x(medians.0), x(medians.1));
+            let (mb, ms) = (x(mark_b), x(mark_s));
             h!(doc; "<line class=\"base\" stroke-dasharray=\"4 3\" x1=\"", N(mb), "\" y1=\"", N(y0),
                 "\" x2=\"", N(mb), "\" y2=\"", N(y1), "\"/><line class=\"servl\" x1=\"", N(ms),
                 "\" y1=\"", N(y0), "\" x2=\"", N(ms), "\" y2=\"", N(y1), "\"/>");
@@ -177,8 +188,8 @@ fn bins(
                 T(&short(hi)), "</text><text x=\"", N((x0 + x1) / 2.0), "\" y=\"", N(y1 + 14.0),
                 "\" text-anchor=\"middle\">", T(&check.subject), "</text>");
             h!(doc; "<text x=\"", N(x0), "\" y=\"", N(y1 + 32.0),
-                "\">hollow bars and dashed line: baseline (median ", T(&short(medians.0)),
-                "); filled bars and solid line: serving (median ", T(&short(medians.1)), ")</text>");
+                "\">hollow bars, dashed line: baseline (", T(name), " ", T(&short(mark_b)),
+                "); filled bars, solid line: serving (", T(&short(mark_s)), ")</text>");
         },
         |doc| {
             h!(doc; "<tr><th>bin</th><th class=\"n\">baseline</th><th class=\"n\">serving</th></tr>");
@@ -188,8 +199,8 @@ fn bins(
                 count_cell(doc, serving[i], ns);
                 h!(doc; "</tr>");
             }
-            h!(doc; "<tr><td>median</td><td class=\"n\">", T(&short(medians.0)),
-                "</td><td class=\"n\">", T(&short(medians.1)), "</td></tr>");
+            h!(doc; "<tr><td>", T(name), "</td><td class=\"n\">", T(&short(mark_b)),
+                "</td><td class=\"n\">", T(&short(mark_s)), "</td></tr>");
         },
     );
 }
