@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use super::distribution::Distribution;
 use crate::stats::fdr::benjamini_hochberg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -203,6 +204,9 @@ pub struct Check {
     /// Plain-language summary of the change, e.g. "median 1.25 → 5".
     pub summary: String,
     pub action: String,
+    /// A drift check: both sides' distributions, for the charts of report.html.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
 }
 
 impl Check {
@@ -234,6 +238,7 @@ impl Check {
             extra: BTreeMap::new(),
             summary: String::new(),
             action: String::new(),
+            distribution: None,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod baseline;
 pub mod cluster;
 pub mod concept;
+pub mod distribution;
 pub mod drift;
 pub mod drill;
 pub mod estimated;

@@ -5,7 +5,7 @@
 use super::drift::categorical::{change_interval, share_interval};
 use super::drift::numeric;
 use super::findings::IntervalFn;
-use super::findings::{Check, Kind, Severity};
+use super::findings::{Check, Distribution, Kind, Severity};
 use crate::analysis::cluster::{Assignment, ClusterModel};
 use crate::config::{ClusterConfig, DriftConfig};
 use crate::stats::chisq::chisquare_gof;
@@ -91,6 +91,12 @@ pub fn checks(
         model.clusters[top.1].label
     );
     occupancy.action = ACTION.into();
+    occupancy.distribution = Some(Distribution::Categorical {
+        categories: out.iter().map(|c| c.subject.clone()).collect(),
+        baseline: model.clusters.iter().map(|c| c.size).collect(),
+        serving: assignment.counts.clone(),
+        changed: out.get(top.1).map(|c| c.subject.clone()),
+    });
     out.insert(0, occupancy);
 
     let mut novel = check(

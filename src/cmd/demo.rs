@@ -153,11 +153,12 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
     let (report, dir) = last.expect("at least one night");
     show(&report, &dir, ctx);
     note!(
-        "\ndemo finished: each night's report in {}/<date>/, the history in {}, tables in {}, synthetic truth in {}",
+        "\ndemo finished: each night's report in {}/<date>/, the history in {}, tables in {}, synthetic truth in {}\nOpen the last night's report: {}",
         out.join("audit").display(),
         out.join("history").display(),
         out.display(),
-        data.join("truth.yaml").display()
+        data.join("truth.yaml").display(),
+        dir.join("report.html").display()
     );
     Ok(exit::OK)
 }

@@ -9,15 +9,19 @@ use crate::atomic;
 use crate::error::Result;
 use crate::format::short;
 
-/// Writes drill.json and drill.md into `dir`, both or neither.
+/// Writes drill.json, drill.md and drill.html into `dir`, all or none.
 pub fn write_files(drill: &Drill, dir: &Path) -> Result<()> {
     let json = atomic::stage_with(&dir.join("drill.json"), |out| {
         serde_json::to_writer_pretty(&mut *out, drill)?;
         writeln!(out)
     })?;
     let md = atomic::stage_with(&dir.join("drill.md"), |out| markdown(drill, out))?;
+    let page = atomic::stage_with(&dir.join("drill.html"), |out| {
+        out.write_all(super::html::drill::render(drill).as_bytes())
+    })?;
     json.commit()?;
-    md.commit()
+    md.commit()?;
+    page.commit()
 }
 
 fn opt(v: Option<f64>) -> String {

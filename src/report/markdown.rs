@@ -319,9 +319,9 @@ pub fn interval_text(c: &Check) -> String {
     }
 }
 
-/// One finding as a sentence a clinician can read.
-pub fn sentence(c: &Check) -> String {
-    let what = match c.kind {
+/// What a check is about, in words: "kvp changed", "New manufacturer value".
+pub fn what(c: &Check) -> String {
+    match c.kind {
         Kind::NewCategory => format!("New {} value", c.subject),
         Kind::Missingness => format!("{} missing more often", c.subject),
         Kind::Composition => format!("{} changed", c.subject.replacen("mix: ", "Mix of ", 1)),
@@ -337,7 +337,12 @@ pub fn sentence(c: &Check) -> String {
         Kind::ClusterOccupancy => format!("Acquisition cluster occupancy changed: {}", c.subject),
         Kind::NovelCases => "Novel acquisitions".to_string(),
         Kind::MissingInput => "Missing input".to_string(),
-    };
+    }
+}
+
+/// One finding as a sentence a clinician can read.
+pub fn sentence(c: &Check) -> String {
+    let what = what(c);
     let scope = c
         .subgroup
         .as_deref()

@@ -2,7 +2,7 @@
 //! too-few-cases checks in one scope (all cases or one subgroup), before BH decides.
 
 use super::prepare::{Column, Prepared, MISSING};
-use super::{categorical, numeric};
+use super::{categorical, numeric, shape};
 use crate::analysis::actions;
 use crate::analysis::findings::{Check, IntervalFn, Kind, Severity};
 use crate::config::DriftConfig;
@@ -110,6 +110,7 @@ pub(super) fn numeric_check(
         }
         check.summary = r.moved;
     }
+    check.distribution = shape::numeric(b, s);
     check
 }
 
@@ -146,6 +147,7 @@ pub(super) fn categorical_check(
         return Some(check);
     }
     let r = categorical::compare(&cb, &cs)?;
+    check.distribution = Some(shape::categorical(names, &cb, &cs));
     check.statistic = Some(r.statistic);
     check.p_value = Some(r.p_value);
     check.set_effect_with(

@@ -13,6 +13,7 @@ mod mix;
 pub mod numeric;
 mod prepare;
 mod schedule;
+mod shape;
 #[cfg(test)]
 mod tests;
 mod twins;
