@@ -65,8 +65,7 @@ impl Auth {
                     ))
                 })?,
             };
-            let pair = format!("{user}:{password}");
-            return Ok(Auth::Basic(format!("Basic {}", base64(pair.as_bytes()))));
+            return Ok(Auth::Basic(basic_header(user, &password)));
         }
         if options.password_file.is_some() {
             return Err(Error::Usage("--password-file needs --dicomweb-user".into()));
@@ -127,6 +126,11 @@ fn read_secret(path: &Path, flag: &str) -> Result<String> {
         return Err(Error::Usage(format!("{flag} {} is empty", path.display())));
     }
     Ok(secret)
+}
+
+/// The `Authorization` value for HTTP basic authentication.
+pub fn basic_header(user: &str, password: &str) -> String {
+    format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
 }
 
 /// Standard base64 with padding (RFC 4648), for the basic-auth header.
