@@ -3,13 +3,11 @@
 //! secrets; and against a tiny fake server in a thread, retries after 503s.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
+use crate::fake_dicomweb::{fake_server, flaky_server, one_instance, query, study_parts, uid_list};
 use crate::orthanc::{self, files_under, PASSWORD, USER};
 use crate::table_read::{all_text, rows};
 use crate::workdir::{testdata, Workdir};
@@ -71,6 +69,7 @@ fn rows_equal_the_file_scan_of_the_same_files_and_carry_no_phi() {
     );
     assert_eq!(code, 0, "{log}");
     assert!(log.contains("Transfer Syntax UID"), "{log}");
+    assert!(!log.contains("without instance-level"), "{log}");
     let files = by_sop(&wd.path("files.parquet"));
     let web = by_sop(&wd.path("web.parquet"));
     assert_eq!(
@@ -222,73 +221,6 @@ fn state_file_skips_series_already_fetched() {
     assert!(!saved.contains(PASSWORD));
 }
 
-/// A one-study, one-series, one-instance DICOMweb server that answers 503 to its first
-/// `failures` requests; counts every request.
-fn flaky_server(failures: usize) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/dicom-web", listener.local_addr().unwrap());
-    let seen = Arc::new(AtomicUsize::new(0));
-    let counter = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap() > 2 {
-                line.clear();
-            }
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            let path = request_line
-                .split(' ')
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
-            let (status, body) = if n < failures {
-                ("503 Service Unavailable", String::new())
-            } else if path.contains("/metadata") {
-                ("200 OK", instance_json())
-            } else if path.contains("/series") {
-                (
-                    "200 OK",
-                    r#"[{"0020000E": {"vr": "UI", "Value": ["1.2.3.2"]}}]"#.into(),
-                )
-            } else if path.contains("offset=0") {
-                (
-                    "200 OK",
-                    r#"[{"0020000D": {"vr": "UI", "Value": ["1.2.3.1"]}}]"#.into(),
-                )
-            } else {
-                ("200 OK", "[]".into())
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: application/dicom+json\r\n\
-                 Retry-After: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    (url, seen)
-}
-
-fn instance_json() -> String {
-    serde_json::json!([{
-        "0020000D": {"vr": "UI", "Value": ["1.2.3.1"]},
-        "0020000E": {"vr": "UI", "Value": ["1.2.3.2"]},
-        "00080018": {"vr": "UI", "Value": ["1.2.3.3"]},
-        "00080060": {"vr": "CS", "Value": ["CT"]},
-        "00100010": {"vr": "PN", "Value": [{"Alphabetic": "CANARY^FAKE"}]},
-        "00101010": {"vr": "AS", "Value": ["061Y"]},
-        "00180050": {"vr": "DS", "Value": [1.5]},
-        "00180060": {"vr": "DS", "Value": ["120"]},
-        "00280010": {"vr": "US", "Value": [512]},
-        "00280030": {"vr": "DS", "Value": [0.5, "0.5"]}
-    }])
-    .to_string()
-}
-
 #[test]
 fn retries_after_503_then_succeeds() {
     let (url, seen) = flaky_server(2);
@@ -361,4 +293,149 @@ fn credentials_over_plain_http_go_to_loopback_only_and_never_show_in_help() {
         "h.parquet",
     ];
     assert_eq!(run_with(&wd, &with_user, PASSWORD).0, 2);
+}
+
+#[test]
+fn a_bearer_token_file_is_read_again_after_a_401() {
+    let wd = Workdir::new();
+    let token_file = wd.write("token", "tok-OLD-1\n");
+    let refreshed = token_file.clone();
+    // The first request carries the old token: the "sidecar" writes a new one, and the
+    // server says 401; only the new token is accepted.
+    let (url, _) = fake_server(move |_, path, auth| match auth {
+        Some("Bearer tok-NEW-2") => one_instance(path),
+        _ => {
+            std::fs::write(&refreshed, "tok-NEW-2\n").unwrap();
+            ("401 Unauthorized", String::new())
+        }
+    });
+    let file = token_file.display().to_string();
+    let args = [
+        "scan",
+        "--dicomweb",
+        &url,
+        "--token-file",
+        &file,
+        "-o",
+        "h.parquet",
+    ];
+    let log = wd.run_expect(&args, 0);
+    assert!(!log.contains("tok-"), "{log}");
+    assert_eq!(rows(&wd.path("h.parquet")).len(), 1);
+    // A token that stays wrong is exit 3.
+    let (url, _) = fake_server(|_, _, _| ("401 Unauthorized", String::new()));
+    let args = [
+        "scan",
+        "--dicomweb",
+        &url,
+        "--token-file",
+        &file,
+        "-o",
+        "x.parquet",
+    ];
+    let log = wd.run_expect(&args, 3);
+    assert!(
+        log.contains("refused the credentials") && !log.contains("tok-"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_server_that_caps_and_ignores_offset_is_split_by_date() {
+    // Four studies on four days, three more on the 6th; at most 2 results per query,
+    // whatever the offset.
+    let mut studies: Vec<(String, u32)> = (1..=4).map(|d| (format!("1.2.9.{d}"), d)).collect();
+    studies.extend((5..=7).map(|i| (format!("1.2.9.{i}"), 6)));
+    let (url, _) = fake_server(move |_, path, _| {
+        if let Some(answer) = study_parts(path) {
+            return answer;
+        }
+        let range = query(path, "StudyDate").unwrap_or("20261101-20261130");
+        let (from, to) = range.split_once('-').unwrap();
+        let day = |s: &str| s[6..].parse::<u32>().unwrap();
+        let hits: Vec<String> = studies
+            .iter()
+            .filter(|(_, d)| (day(from)..=day(to)).contains(d))
+            .map(|(uid, _)| uid.clone())
+            .take(2)
+            .collect();
+        ("200 OK", uid_list("0020000D", &hits))
+    });
+    let wd = Workdir::new();
+    let args = [
+        "scan",
+        "--dicomweb",
+        &url,
+        "--study-date",
+        "20261101-20261107",
+        "--page-size",
+        "2",
+        "-o",
+        "h.parquet",
+    ];
+    let log = wd.run_expect(&args, 0);
+    assert_eq!(rows(&wd.path("h.parquet")).len(), 6, "{log}");
+    assert!(log.contains("2026-11-06 is possibly truncated"), "{log}");
+}
+
+#[test]
+fn warning_299_keeps_paging_past_a_short_page() {
+    // One result per page whatever the limit, with the standard warning while more remain.
+    let studies: Vec<String> = (1..=3).map(|i| format!("1.2.8.{i}")).collect();
+    let (url, _) = fake_server(move |_, path, _| {
+        if let Some(answer) = study_parts(path) {
+            return answer;
+        }
+        let offset: usize = query(path, "offset").unwrap().parse().unwrap();
+        let page: Vec<String> = studies.iter().skip(offset).take(1).cloned().collect();
+        if offset + 1 < studies.len() {
+            (
+                "200 OK\r\nWarning: 299 test \"There are additional results that can be requested\"",
+                uid_list("0020000D", &page),
+            )
+        } else {
+            ("200 OK", uid_list("0020000D", &page))
+        }
+    });
+    let wd = Workdir::new();
+    let log = wd.run_expect(&["scan", "--dicomweb", &url, "-o", "h.parquet"], 0);
+    assert_eq!(rows(&wd.path("h.parquet")).len(), 3, "{log}");
+}
+
+#[test]
+fn a_series_that_fails_is_a_reject_and_the_others_are_read() {
+    let (url, _) = fake_server(|_, path, _| {
+        if path.contains("1.2.7.2.1/metadata") {
+            return ("500 Internal Server Error", String::new());
+        }
+        if let Some(answer) = study_parts(path) {
+            return answer;
+        }
+        let all = ["1.2.7.1".to_string(), "1.2.7.2".into(), "1.2.7.3".into()];
+        let offset = query(path, "offset").unwrap();
+        let page: &[String] = if offset == "0" { &all } else { &[] };
+        ("200 OK", uid_list("0020000D", page))
+    });
+    let wd = Workdir::new();
+    let args = [
+        "scan",
+        "--dicomweb",
+        &url,
+        "--retries",
+        "0",
+        "-o",
+        "h.parquet",
+    ];
+    let args = [&args[..], &["--rejects", "r.parquet"]].concat();
+    let log = wd.run_expect(&args, 0);
+    assert_eq!(rows(&wd.path("h.parquet")).len(), 2, "{log}");
+    let rejects = rows(&wd.path("r.parquet"));
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["kind"], "fetch-failed");
+    assert_eq!(
+        rejects[0]["source_path"],
+        "/studies/1.2.7.2/series/1.2.7.2.1"
+    );
+    let strict = [&args[..], &["--strict"]].concat();
+    wd.run_expect(&strict, 3);
 }

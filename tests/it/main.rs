@@ -11,6 +11,7 @@ mod cluster;
 mod dicomweb;
 mod drift;
 mod explore;
+mod fake_dicomweb;
 mod features;
 mod gate;
 mod golden;
