@@ -22,17 +22,6 @@ pub struct DicomwebArgs {
     /// instead of files, e.g. https://pacs.example.org/dicom-web
     #[arg(long, value_name = "URL", help_heading = "DICOMweb")]
     pub dicomweb: Option<String>,
-    /// Only studies of these dates: YYYYMMDD or YYYYMMDD-YYYYMMDD
-    #[arg(
-        long,
-        value_name = "RANGE",
-        help_heading = "DICOMweb",
-        conflicts_with = "since"
-    )]
-    pub study_date: Option<String>,
-    /// Only studies of the last N hours or days (24h, 7d), by StudyDate
-    #[arg(long, value_name = "AGE", help_heading = "DICOMweb")]
-    pub since: Option<String>,
     /// Only studies with this modality, and only their series of it (CT, MR...)
     #[arg(long, value_name = "MODALITY", help_heading = "DICOMweb")]
     pub modality: Option<String>,
@@ -73,11 +62,51 @@ pub struct DicomwebArgs {
     pub retries: u32,
 }
 
+/// The StudyDate filter of `scan --dicomweb` (`audit` takes it from its window instead).
+#[derive(Debug, Args, Default)]
+pub struct DicomwebDates {
+    /// Only studies of these dates: YYYYMMDD or YYYYMMDD-YYYYMMDD
+    #[arg(
+        long,
+        value_name = "RANGE",
+        help_heading = "DICOMweb",
+        conflicts_with = "since"
+    )]
+    pub study_date: Option<String>,
+    /// Only studies of the last N hours or days (24h, 7d), by StudyDate
+    #[arg(long, value_name = "AGE", help_heading = "DICOMweb")]
+    pub since: Option<String>,
+}
+
+impl DicomwebDates {
+    /// The inclusive StudyDate range asked for, if any.
+    pub fn range(&self) -> Result<Option<(chrono::NaiveDate, chrono::NaiveDate)>> {
+        Ok(match (&self.study_date, &self.since) {
+            (Some(range), _) => Some(qido::parse_date_range(range).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--study-date {range}: expected YYYYMMDD or YYYYMMDD-YYYYMMDD (from <= to)"
+                ))
+            })?),
+            (None, Some(age)) => Some(qido::since_range(age, now()).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--since {age}: expected hours or days, e.g. 24h or 7d"
+                ))
+            })?),
+            (None, None) => None,
+        })
+    }
+}
+
 /// Concurrent requests when `--jobs` is not given: the server, not the CPU, is the limit.
 pub const DEFAULT_JOBS: usize = 4;
 
 /// The library options for `args` (whose `dicomweb` is set).
-pub fn options(args: &DicomwebArgs, jobs: Option<usize>, ctx: &Context) -> Result<Options> {
+pub fn options(
+    args: &DicomwebArgs,
+    dates: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    jobs: Option<usize>,
+    ctx: &Context,
+) -> Result<Options> {
     let url = args
         .dicomweb
         .as_deref()
@@ -89,15 +118,6 @@ pub fn options(args: &DicomwebArgs, jobs: Option<usize>, ctx: &Context) -> Resul
         Some(0) => return Err(Error::Usage("--jobs must be at least 1".into())),
         Some(n) => n,
         None => DEFAULT_JOBS,
-    };
-    let dates = match (&args.study_date, &args.since) {
-        (Some(range), _) => Some(qido::parse_date_range(range).ok_or_else(|| {
-            Error::Usage(format!(
-                "--study-date {range}: expected YYYYMMDD or YYYYMMDD-YYYYMMDD (from <= to)"
-            ))
-        })?),
-        (None, Some(age)) => Some(since(age)?),
-        (None, None) => None,
     };
     let modality = match &args.modality {
         Some(m)
@@ -132,30 +152,11 @@ pub fn options(args: &DicomwebArgs, jobs: Option<usize>, ctx: &Context) -> Resul
     })
 }
 
-/// `--since 24h` / `7d` as a StudyDate range ending today (SOURCE_DATE_EPOCH honoured).
-fn since(age: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
-    let bad = || {
-        Error::Usage(format!(
-            "--since {age}: expected hours or days, e.g. 24h or 7d"
-        ))
-    };
-    let (number, unit) = age.split_at(age.len().saturating_sub(1));
-    let n: i64 = number.parse().map_err(|_| bad())?;
-    let hours = match unit {
-        "h" => n,
-        "d" => n.checked_mul(24).ok_or_else(bad)?,
-        _ => return Err(bad()),
-    };
-    if !(1..=24 * 366 * 10).contains(&hours) {
-        return Err(bad());
-    }
-    let now = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .and_then(|s| chrono::DateTime::<chrono::Utc>::from_timestamp(s, 0))
-        .unwrap_or_else(chrono::Utc::now);
-    let from = now - chrono::Duration::hours(hours);
-    Ok((from.date_naive(), now.date_naive()))
+/// Now, or SOURCE_DATE_EPOCH when set (as every dated output).
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(&postmarket::clock::run_timestamp())
+        .expect("the clock writes RFC 3339")
+        .with_timezone(&chrono::Utc)
 }
 
 /// The one-line account of a DICOMweb scan, printed before the summary table.
@@ -164,4 +165,43 @@ pub fn report(summary: &Summary) -> String {
         "DICOMweb: {} studies, {} series listed, {} skipped as already fetched, {} instances",
         summary.studies, summary.series, summary.series_in_state, summary.scan.files_seen
     )
+}
+
+/// `audit --dicomweb`: the night's headers from the server into `path`, the StudyDate
+/// range taken from the audit's window (its start and end days, inclusive); rejects and
+/// nulled-value notes beside it. Warnings are printed whatever `--quiet` says.
+pub fn scan_for_audit(
+    args: &DicomwebArgs,
+    window: Option<&crate::table::window::Window>,
+    path: &std::path::Path,
+    rejects: &std::path::Path,
+    ctx: &Context,
+) -> Result<()> {
+    let dates = window.map(|w| (w.start.date_naive(), w.end.date_naive()));
+    let options = options(args, dates, None, ctx)?;
+    let summary = crate::ingest::dicomweb::scan_to_parquet(&options, path)?;
+    for warning in &summary.warnings {
+        note!("warning: {warning}");
+    }
+    let mut table = crate::table::rejects::Rejects::default();
+    for r in summary
+        .scan
+        .rejects
+        .items
+        .iter()
+        .chain(&summary.scan.notes.items)
+    {
+        table.push(r.clone());
+    }
+    table.write(rejects)?;
+    if ctx.chatty {
+        note!(
+            "{}; {} header rows, {} rejected → {}",
+            report(&summary),
+            summary.scan.rows_written,
+            summary.scan.rejects.len(),
+            path.display()
+        );
+    }
+    Ok(())
 }

@@ -36,6 +36,8 @@ pub struct ScanArgs {
     pub max_header_mib: usize,
     #[command(flatten)]
     pub web: super::dicomweb::DicomwebArgs,
+    #[command(flatten)]
+    pub web_dates: super::dicomweb::DicomwebDates,
 }
 
 pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
@@ -81,7 +83,8 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
 }
 
 fn run_dicomweb(args: &ScanArgs, ctx: &Context) -> Result<i32> {
-    let options = super::dicomweb::options(&args.web, args.jobs, ctx)?;
+    let dates = args.web_dates.range()?;
+    let options = super::dicomweb::options(&args.web, dates, args.jobs, ctx)?;
     let summary = crate::ingest::dicomweb::scan_to_parquet(&options, &args.output)?;
     for warning in &summary.warnings {
         note!("warning: {warning}");

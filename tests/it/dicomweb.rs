@@ -3,11 +3,9 @@
 //! secrets; and against a tiny fake server in a thread, retries after 503s.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
-use crate::fake_dicomweb::{fake_server, flaky_server, one_instance, query, study_parts, uid_list};
 use crate::orthanc::{self, files_under, PASSWORD, USER};
 use crate::table_read::{all_text, rows};
 use crate::workdir::{testdata, Workdir};
@@ -222,49 +220,6 @@ fn state_file_skips_series_already_fetched() {
 }
 
 #[test]
-fn retries_after_503_then_succeeds() {
-    let (url, seen) = flaky_server(2);
-    let wd = Workdir::new();
-    let out = wd
-        .command(&["scan", "--dicomweb", &url, "-o", "h.parquet"])
-        .env_remove(PASSWORD_ENV)
-        .env_remove("POSTMARKET_DICOMWEB_TOKEN")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{log}");
-    let rows = rows(&wd.path("h.parquet"));
-    assert_eq!(rows.len(), 1);
-    let row = &rows[0];
-    assert_eq!(row["sop_instance_uid"], "1.2.3.3");
-    assert_eq!(row["patient_age_years"], 61.0);
-    assert_eq!(row["slice_thickness"], 1.5);
-    assert_eq!(row["kvp"], 120.0);
-    assert_eq!(row["rows"], 512);
-    assert_eq!(row["pixel_spacing_col"], 0.5);
-    assert!(!all_text(&wd.path("h.parquet")).contains("CANARY"));
-    // 2 refused + studies + series + metadata (+ the empty second study page, if asked).
-    assert!(seen.load(Ordering::SeqCst) >= 5);
-}
-
-#[test]
-fn a_server_that_keeps_failing_is_a_per_run_error_not_a_hang() {
-    let (url, _) = flaky_server(usize::MAX);
-    let wd = Workdir::new();
-    let args = [
-        "scan",
-        "--dicomweb",
-        &url,
-        "--retries",
-        "1",
-        "-o",
-        "h.parquet",
-    ];
-    let log = wd.run_expect(&args, 3);
-    assert!(log.contains("HTTP 503 after 2 attempt(s)"), "{log}");
-}
-
-#[test]
 fn credentials_over_plain_http_go_to_loopback_only_and_never_show_in_help() {
     let wd = Workdir::new();
     let args = [
@@ -296,146 +251,86 @@ fn credentials_over_plain_http_go_to_loopback_only_and_never_show_in_help() {
 }
 
 #[test]
-fn a_bearer_token_file_is_read_again_after_a_401() {
+fn audit_takes_dicomweb_in_place_of_dicom() {
+    let Some(server) = orthanc::start("Full") else {
+        return;
+    };
     let wd = Workdir::new();
-    let token_file = wd.write("token", "tok-OLD-1\n");
-    let refreshed = token_file.clone();
-    // The first request carries the old token: the "sidecar" writes a new one, and the
-    // server says 401; only the new token is accepted.
-    let (url, _) = fake_server(move |_, path, auth| match auth {
-        Some("Bearer tok-NEW-2") => one_instance(path),
-        _ => {
-            std::fs::write(&refreshed, "tok-NEW-2\n").unwrap();
-            ("401 Unauthorized", String::new())
-        }
-    });
-    let file = token_file.display().to_string();
-    let args = [
-        "scan",
-        "--dicomweb",
-        &url,
-        "--token-file",
-        &file,
-        "-o",
-        "h.parquet",
+    let synth = [
+        "synth",
+        "-q",
+        "--scenario",
+        "protocol-change",
+        "--cases",
+        "80",
     ];
-    let log = wd.run_expect(&args, 0);
-    assert!(!log.contains("tok-"), "{log}");
-    assert_eq!(rows(&wd.path("h.parquet")).len(), 1);
-    // A token that stays wrong is exit 3.
-    let (url, _) = fake_server(|_, _, _| ("401 Unauthorized", String::new()));
-    let args = [
-        "scan",
-        "--dicomweb",
-        &url,
-        "--token-file",
-        &file,
-        "-o",
-        "x.parquet",
-    ];
-    let log = wd.run_expect(&args, 3);
-    assert!(
-        log.contains("refused the credentials") && !log.contains("tok-"),
-        "{log}"
+    wd.run_expect(&[&synth[..], &["--slices", "2", "-o", "s"]].concat(), 0);
+    wd.run_expect(&["scan", "-q", "s/baseline/dicom", "-o", "bh.parquet"], 0);
+    wd.run_expect(
+        &[
+            "logs",
+            "-q",
+            "s/baseline/inferences.jsonl",
+            "-o",
+            "bi.parquet",
+        ],
+        0,
     );
-}
-
-#[test]
-fn a_server_that_caps_and_ignores_offset_is_split_by_date() {
-    // Four studies on four days, three more on the 6th; at most 2 results per query,
-    // whatever the offset.
-    let mut studies: Vec<(String, u32)> = (1..=4).map(|d| (format!("1.2.9.{d}"), d)).collect();
-    studies.extend((5..=7).map(|i| (format!("1.2.9.{i}"), 6)));
-    let (url, _) = fake_server(move |_, path, _| {
-        if let Some(answer) = study_parts(path) {
-            return answer;
-        }
-        let range = query(path, "StudyDate").unwrap_or("20261101-20261130");
-        let (from, to) = range.split_once('-').unwrap();
-        let day = |s: &str| s[6..].parse::<u32>().unwrap();
-        let hits: Vec<String> = studies
+    let baseline = [
+        "baseline",
+        "--headers",
+        "bh.parquet",
+        "--inferences",
+        "bi.parquet",
+    ];
+    wd.run_expect(&[&baseline[..], &["-o", "snap"]].concat(), 0);
+    let served = files_under(&wd.path("s/serving/dicom"));
+    assert_eq!(server.upload_all(&served).len(), served.len());
+    let common = [
+        "audit",
+        "--baseline",
+        "snap",
+        "--logs",
+        "s/serving/inferences.jsonl",
+    ];
+    let by_file = wd.run(&[&common[..], &["--dicom", "s/serving/dicom", "-o", "a"]].concat());
+    let url = server.url();
+    let web = [
+        &common[..],
+        &["--dicomweb", &url, "--dicomweb-user", USER, "-o", "b"],
+    ]
+    .concat();
+    let (code, log) = run_with(&wd, &web, PASSWORD);
+    assert_eq!(Some(code), by_file.status.code(), "{log}");
+    let report = |dir: &str| -> Value {
+        let text = std::fs::read_to_string(wd.path(&format!("{dir}/report.json"))).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let (a, b) = (report("a"), report("b"));
+    assert_eq!(a["status"], b["status"]);
+    // The same findings (what, where, how severe; the extra check shifts q-values a
+    // little), except that transfer_syntax_uid is null over DICOMweb (Orthanc's metadata
+    // has no (0002,0010)) against a baseline scanned from files.
+    let findings = |r: &Value, syntax: bool| -> Vec<String> {
+        let mut all: Vec<String> = r["findings"]
+            .as_array()
+            .unwrap()
             .iter()
-            .filter(|(_, d)| (day(from)..=day(to)).contains(d))
-            .map(|(uid, _)| uid.clone())
-            .take(2)
+            .map(|f| {
+                let keys = ["kind", "subject", "subgroup", "severity"];
+                keys.map(|k| f[k].to_string()).join(" ")
+            })
+            .filter(|f| f.contains("transfer_syntax_uid") == syntax)
             .collect();
-        ("200 OK", uid_list("0020000D", &hits))
-    });
-    let wd = Workdir::new();
-    let args = [
-        "scan",
-        "--dicomweb",
-        &url,
-        "--study-date",
-        "20261101-20261107",
-        "--page-size",
-        "2",
-        "-o",
-        "h.parquet",
-    ];
-    let log = wd.run_expect(&args, 0);
-    assert_eq!(rows(&wd.path("h.parquet")).len(), 6, "{log}");
-    assert!(log.contains("2026-11-06 is possibly truncated"), "{log}");
-}
-
-#[test]
-fn warning_299_keeps_paging_past_a_short_page() {
-    // One result per page whatever the limit, with the standard warning while more remain.
-    let studies: Vec<String> = (1..=3).map(|i| format!("1.2.8.{i}")).collect();
-    let (url, _) = fake_server(move |_, path, _| {
-        if let Some(answer) = study_parts(path) {
-            return answer;
-        }
-        let offset: usize = query(path, "offset").unwrap().parse().unwrap();
-        let page: Vec<String> = studies.iter().skip(offset).take(1).cloned().collect();
-        if offset + 1 < studies.len() {
-            (
-                "200 OK\r\nWarning: 299 test \"There are additional results that can be requested\"",
-                uid_list("0020000D", &page),
-            )
-        } else {
-            ("200 OK", uid_list("0020000D", &page))
-        }
-    });
-    let wd = Workdir::new();
-    let log = wd.run_expect(&["scan", "--dicomweb", &url, "-o", "h.parquet"], 0);
-    assert_eq!(rows(&wd.path("h.parquet")).len(), 3, "{log}");
-}
-
-#[test]
-fn a_series_that_fails_is_a_reject_and_the_others_are_read() {
-    let (url, _) = fake_server(|_, path, _| {
-        if path.contains("1.2.7.2.1/metadata") {
-            return ("500 Internal Server Error", String::new());
-        }
-        if let Some(answer) = study_parts(path) {
-            return answer;
-        }
-        let all = ["1.2.7.1".to_string(), "1.2.7.2".into(), "1.2.7.3".into()];
-        let offset = query(path, "offset").unwrap();
-        let page: &[String] = if offset == "0" { &all } else { &[] };
-        ("200 OK", uid_list("0020000D", page))
-    });
-    let wd = Workdir::new();
-    let args = [
-        "scan",
-        "--dicomweb",
-        &url,
-        "--retries",
-        "0",
-        "-o",
-        "h.parquet",
-    ];
-    let args = [&args[..], &["--rejects", "r.parquet"]].concat();
-    let log = wd.run_expect(&args, 0);
-    assert_eq!(rows(&wd.path("h.parquet")).len(), 2, "{log}");
-    let rejects = rows(&wd.path("r.parquet"));
-    assert_eq!(rejects.len(), 1);
-    assert_eq!(rejects[0]["kind"], "fetch-failed");
+        all.sort();
+        all
+    };
+    assert_eq!(findings(&a, false), findings(&b, false));
+    assert!(findings(&a, true).is_empty());
+    assert!(!findings(&b, true).is_empty());
+    assert!(log.contains("drift.features"), "{log}");
     assert_eq!(
-        rejects[0]["source_path"],
-        "/studies/1.2.7.2/series/1.2.7.2.1"
+        rows(&wd.path("b/tables/headers.parquet")).len(),
+        served.len()
     );
-    let strict = [&args[..], &["--strict"]].concat();
-    wd.run_expect(&strict, 3);
 }

@@ -146,7 +146,8 @@ pub fn scan_to_parquet(options: &Options, output: &Path) -> Result<Summary> {
     if summary.scan.rows_written > 0 && !any_transfer_syntax {
         summary.warnings.push(
             "the server's metadata carries no Transfer Syntax UID (0002,0010), so \
-             transfer_syntax_uid is null in every row"
+             transfer_syntax_uid is null in every row; against a baseline scanned from \
+             files, leave it out of drift.features (or scan the baseline over DICOMweb too)"
                 .into(),
         );
     }

@@ -200,6 +200,25 @@ pub fn parse_date_range(text: &str) -> Option<(NaiveDate, NaiveDate)> {
     (from <= to).then_some((from, to))
 }
 
+/// `--since 24h` / `7d`: the StudyDate range from the day `age` before `now` to today.
+pub fn since_range(
+    age: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let (number, unit) = age.split_at(age.len().checked_sub(1)?);
+    let n: i64 = number.parse().ok()?;
+    let hours = match unit {
+        "h" => n,
+        "d" => n.checked_mul(24)?,
+        _ => return None,
+    };
+    if !(1..=24 * 366 * 10).contains(&hours) {
+        return None;
+    }
+    let from = now - chrono::Duration::hours(hours);
+    Some((from.date_naive(), now.date_naive()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +236,20 @@ mod tests {
         );
         for bad in ["20261201-20261130", "2026-11-30", "", "20261340"] {
             assert_eq!(parse_date_range(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn since_counts_back_from_now() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T07:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(since_range("24h", now), Some((d(12, 1), d(12, 2))));
+        assert_eq!(since_range("3h", now), Some((d(12, 2), d(12, 2))));
+        assert_eq!(since_range("7d", now), Some((d(11, 25), d(12, 2))));
+        for bad in ["", "h", "0h", "-1d", "5m", "24"] {
+            assert_eq!(since_range(bad, now), None, "{bad}");
         }
     }
 
