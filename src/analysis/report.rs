@@ -241,7 +241,14 @@ fn derive(checks: &[Check]) -> (Counts, Vec<Check>, Vec<Check>, Status) {
         .filter(|c| c.severity == Severity::Insufficient)
         .cloned()
         .collect();
-    let overall_insufficient = insufficient.iter().any(|c| c.subgroup.is_none());
+    // Insufficient only when nothing over all cases could be decided: a night whose MR
+    // features have too few values while everything else was compared is a night judged,
+    // with those checks listed as undecided.
+    let decided_overall = checks
+        .iter()
+        .any(|c| c.subgroup.is_none() && c.severity != Severity::Insufficient);
+    let overall_insufficient =
+        !decided_overall && insufficient.iter().any(|c| c.subgroup.is_none());
     let status = if counts.alert > 0 {
         Status::Alert
     } else if counts.warn > 0 {

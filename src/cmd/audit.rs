@@ -87,11 +87,7 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
         history: args.history.as_deref(),
     };
     let audit = audit::nightly(&snapshot, &night, &ctx.config)?;
-    if let Some(novel) = &audit.novel {
-        let mut writer = TableWriter::create(&args.output.join("novel.parquet"), novel.schema())?;
-        writer.write(novel)?;
-        writer.finish()?;
-    }
+    write_novel(&audit, &args.output)?;
     super::deliver(
         &audit.report,
         &args.output,
@@ -100,6 +96,16 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
         ctx,
     )?;
     Ok(exit_code(&audit.report, args.fail_on))
+}
+
+/// The cluster analysis's novel cases, when it ran, as OUT/novel.parquet.
+pub(super) fn write_novel(audit: &audit::Audit, output: &std::path::Path) -> Result<()> {
+    if let Some(novel) = &audit.novel {
+        let mut writer = TableWriter::create(&output.join("novel.parquet"), novel.schema())?;
+        writer.write(novel)?;
+        writer.finish()?;
+    }
+    Ok(())
 }
 
 /// The night's header and inference files: given, or made from `--dicom` and `--logs`

@@ -1,36 +1,54 @@
-//! `postmarket demo`: the main job on built-in defaults, in `postmarket-demo/`.
+//! `postmarket demo`: the nightly job on built-in defaults, in `postmarket-demo/`.
 //!
-//! synth (a protocol change and a demographic shift, with some corrupt files) → scan →
-//! logs → baseline → drift → performance → cluster, each step's summary printed, the
-//! reports written to `postmarket-demo/out/{drift,performance,cluster}/`. Findings do not fail the demo: showing them is its job.
+//! synth (a baseline, and a week of nights with a protocol change and an older, more
+//! female population from night 5, some corrupt files among them) → scan → logs →
+//! baseline → `audit` night by night into one history, as cron would run it. Each night's
+//! status is printed as it runs; then the last night's findings, the estimate for its
+//! cases without labels yet, and where the reports are. Findings do not fail the demo:
+//! showing them is its job.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use clap::Args;
 
 use super::Context;
-use crate::analysis::window::Window;
-use crate::analysis::{baseline, cluster, drift, performance, snapshot};
+use crate::analysis::audit::{self, Night};
+use crate::analysis::report::Report;
+use crate::analysis::{baseline, snapshot};
 use crate::error::{exit, Error, Result};
 use crate::ingest::dicom::scan::{scan, ScanOptions};
 use crate::ingest::logs::ingest;
 use crate::ingest::synth::{self, SynthOptions};
 use crate::privacy::Pseudonymizer;
-use crate::table::parquet::TableWriter;
+use crate::report::terminal;
+use crate::table::window::Window as Span;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Working folder for the demo's data and outputs
     #[arg(long, default_value = "postmarket-demo", value_name = "DIR")]
     pub dir: PathBuf,
-    /// Cases (series) per side
-    #[arg(long, default_value_t = 600)]
+    /// Cases (series) in the baseline, and in all the nights together
+    #[arg(long, default_value_t = 1400)]
     pub cases: u64,
+    /// Nights audited
+    #[arg(long, default_value_t = 7)]
+    pub nights: u32,
+    /// The first night with the change (1-based)
+    #[arg(long, default_value_t = 5)]
+    pub onset: u32,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
 
 pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
+    if args.nights == 0 || args.onset == 0 || args.onset > args.nights {
+        return Err(Error::Usage(format!(
+            "--onset {} must be a night between 1 and --nights {}",
+            args.onset, args.nights
+        )));
+    }
     let data = args.dir.join("data");
     let out = args.dir.join("out");
     let scenario = "protocol-change,demographic-shift,corrupt-files";
@@ -43,11 +61,16 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         seed: args.seed,
         tables: false,
         candidate: false,
+        serving_days: Some(args.nights),
+        onset_day: Some(args.onset),
     })?;
     note!(
-        "1. synth: {} series × {} slices per side, scenario {scenario} → {}",
+        "1. synth: {} baseline series and {} over {} nights × {} slices, {scenario} from night {} → {}",
         truth.cases_per_side,
+        truth.cases_per_side,
+        args.nights,
         truth.slices_per_series,
+        args.onset,
         data.display()
     );
     let pseudonymizer = Pseudonymizer::from_config(ctx.config.pseudonymize.as_ref())?;
@@ -91,95 +114,62 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         snapshot_dir.display()
     );
     let snapshot = snapshot::load(&snapshot_dir)?;
-    let headers = out.join("serving/headers.parquet");
-    let inferences = out.join("serving/inferences.parquet");
-    let window = || Window::load(&snapshot, Some(&headers), Some(&inferences));
-
-    let report = drift::run(&snapshot, window()?, &ctx.config)?;
-    crate::report::write_files(&report, &out.join("drift"))?;
-    show(
-        "5. drift: serving window against the baseline",
-        &report,
-        ctx,
-    );
-
-    let report = performance::run(&snapshot, window()?, &ctx.config)?;
-    crate::report::write_files(&report, &out.join("performance"))?;
-    show(
-        "6. performance: labelled serving cases against the baseline",
-        &report,
-        ctx,
-    );
-    show_estimates(&report);
-
-    let run = cluster::run(&snapshot, window()?, &ctx.config)?;
-    let mut writer = TableWriter::create(&out.join("cluster/novel.parquet"), run.novel.schema())?;
-    writer.write(&run.novel)?;
-    writer.finish()?;
-    crate::report::write_files(&run.report, &out.join("cluster"))?;
-    show(
-        "7. cluster: acquisition-parameter clusters and novel cases",
-        &run.report,
-        ctx,
-    );
-
+    let first: NaiveDate = truth.serving_window[0]
+        .parse()
+        .map_err(|e| Error::Usage(format!("synth's serving window: {e}")))?;
     note!(
-        "\ndemo finished: reports in {} (drift, performance, cluster), tables in {}, synthetic truth in {}",
-        out.display(),
+        "\n5. audit, night by night, into one history ({}):",
+        out.join("history").display()
+    );
+    let (headers, inferences) = (
+        [out.join("serving/headers.parquet")],
+        [out.join("serving/inferences.parquet")],
+    );
+    let mut last = None;
+    for night in 1..=args.nights {
+        let day = first + Duration::days(i64::from(night - 1));
+        let midnight =
+            |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("valid"));
+        let span = Span::new(midnight(day), midnight(day + Duration::days(1)))?;
+        let audit = audit::nightly(
+            &snapshot,
+            &Night {
+                headers: &headers,
+                inferences: &inferences,
+                span: Some(span),
+                history: Some(&out.join("history")),
+            },
+            &ctx.config,
+        )?;
+        let dir = out.join("audit").join(day.to_string());
+        super::audit::write_novel(&audit, &dir)?;
+        crate::report::write_files(&audit.report, &dir)?;
+        note!(
+            "   {}",
+            terminal::night_line(night, day, args.onset, &audit.report)
+        );
+        last = Some((audit.report, dir));
+    }
+    let (report, dir) = last.expect("at least one night");
+    show(&report, &dir, ctx);
+    note!(
+        "\ndemo finished: each night's report in {}/<date>/, the history in {}, tables in {}, synthetic truth in {}",
+        out.join("audit").display(),
+        out.join("history").display(),
         out.display(),
         data.join("truth.yaml").display()
     );
     Ok(exit::OK)
 }
 
-/// The estimate for every serving case, the unlabelled ones included, beside the baseline
-/// and (where labels arrived) the realized value.
-fn show_estimates(report: &crate::analysis::report::Report) {
-    let coverage = report
-        .checks
-        .iter()
-        .find(|c| c.subject == "label coverage" && c.subgroup.is_none());
-    let unlabelled = coverage.map_or(0, |c| {
-        c.n_serving - c.extra.get("labelled").copied().unwrap_or(0.0) as u64
-    });
-    let estimates: Vec<String> = report
-        .checks
-        .iter()
-        .filter(|c| {
-            c.kind == crate::analysis::findings::Kind::EstimatedPerformance
-                && c.subgroup.is_none()
-                && c.extra.contains_key("estimate")
-        })
-        .map(|c| {
-            format!(
-                "{} {:.3} [{:.3}, {:.3}] (baseline {:.3}{})",
-                c.subject,
-                c.extra["estimate"],
-                c.extra["ci_low"],
-                c.extra["ci_high"],
-                c.extra["baseline"],
-                c.extra.get("realized").map_or(String::new(), |r| format!(
-                    ", realized on the labelled {r:.3}"
-                ))
-            )
-        })
-        .collect();
-    if !estimates.is_empty() {
-        note!(
-            "Estimated from calibrated scores for all {} serving cases ({unlabelled} not yet labelled): {}.",
-            coverage.map_or(0, |c| c.n_serving),
-            estimates.join("; ")
-        );
-    }
-}
-
-/// Prints one analysis step: its findings table, status and the top finding's action.
-fn show(title: &str, report: &crate::analysis::report::Report, ctx: &Context) {
-    note!("\n{title}");
+/// Prints the last night: its findings table, status, the top finding's action, the
+/// estimate for its unlabelled cases and where its reports are.
+fn show(report: &Report, dir: &Path, ctx: &Context) {
     note!(
-        "{}",
-        crate::report::terminal::findings_table(report, ctx.color, 8)
+        "\n6. the last night ({}):",
+        report.window.start.as_deref().unwrap_or("")
     );
+    note!("{}", terminal::findings_table(report, ctx.color, 8));
     note!(
         "status: {} ({} alert, {} warn of {} checks)",
         report.status.as_str(),
@@ -191,4 +181,18 @@ fn show(title: &str, report: &crate::analysis::report::Report, ctx: &Context) {
         note!("Top finding: {}", crate::report::markdown::sentence(top));
         note!("What to do: {}", top.action);
     }
+    if let Some(line) = terminal::estimates_line(report) {
+        note!("{line}");
+    }
+    let html = dir.join("report.html");
+    note!(
+        "Reports: {}, {}{}",
+        dir.join("report.md").display(),
+        dir.join("report.json").display(),
+        if html.exists() {
+            format!(", {}", html.display())
+        } else {
+            String::new()
+        }
+    );
 }

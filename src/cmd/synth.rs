@@ -37,6 +37,12 @@ pub struct SynthArgs {
     /// the same serving cases, better overall but worse for patients 65+ (for `gate`)
     #[arg(long)]
     pub candidate: bool,
+    /// Days the serving cases spread over (28 by default)
+    #[arg(long, value_name = "N")]
+    pub serving_days: Option<u32>,
+    /// First serving day with the scenario (1-based); the days before are unchanged
+    #[arg(long, value_name = "DAY")]
+    pub onset_day: Option<u32>,
 }
 
 pub fn run(args: &SynthArgs, ctx: &Context) -> Result<i32> {
@@ -64,6 +70,12 @@ pub fn generate(args: &SynthArgs) -> Result<Truth> {
     if args.matrix > 512 {
         return Err(Error::Usage("--matrix must be at most 512".into()));
     }
+    let days = args.serving_days.unwrap_or(28);
+    if days == 0 || args.onset_day.is_some_and(|d| d == 0 || d > days) {
+        return Err(Error::Usage(format!(
+            "--serving-days must be at least 1 and --onset-day a day between 1 and {days}"
+        )));
+    }
     synth::generate(&SynthOptions {
         out: args.out.clone(),
         scenarios,
@@ -73,5 +85,7 @@ pub fn generate(args: &SynthArgs) -> Result<Truth> {
         seed: args.seed,
         tables: args.tables,
         candidate: args.candidate,
+        serving_days: args.serving_days,
+        onset_day: args.onset_day,
     })
 }

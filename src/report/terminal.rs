@@ -1,6 +1,7 @@
 //! Terminal tables (comfy-table) on stderr, with colour only when the user and the
 //! terminal want it (`--color`, `NO_COLOR`).
 
+use crate::analysis::report::Report;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, ContentArrangement, Table};
 
@@ -105,4 +106,70 @@ pub fn findings_table(
         ]);
     }
     table
+}
+
+/// One night as a line: its date, cases, status and what it is about.
+pub fn night_line(night: u32, day: chrono::NaiveDate, onset: u32, report: &Report) -> String {
+    let top = report.findings.first().map_or(String::new(), |c| {
+        format!(
+            " — {}{}",
+            c.subject,
+            c.subgroup
+                .as_ref()
+                .map_or(String::new(), |g| format!(" ({g})"))
+        )
+    });
+    format!(
+        "night {night} {day}{}: {} cases, {} ({} alert, {} warn){top}",
+        if night == onset {
+            " [change starts]"
+        } else {
+            ""
+        },
+        report.window.cases,
+        report.status.as_str(),
+        report.counts.alert,
+        report.counts.warn,
+    )
+}
+
+/// The estimate for every serving case, the unlabelled ones included, beside the baseline
+/// and (where labels arrived) the realized value.
+pub fn estimates_line(report: &Report) -> Option<String> {
+    let coverage = report
+        .checks
+        .iter()
+        .find(|c| c.subject == "label coverage" && c.subgroup.is_none());
+    let unlabelled = coverage.map_or(0, |c| {
+        c.n_serving - c.extra.get("labelled").copied().unwrap_or(0.0) as u64
+    });
+    let estimates: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| {
+            c.kind == crate::analysis::findings::Kind::EstimatedPerformance
+                && c.subgroup.is_none()
+                && c.extra.contains_key("estimate")
+        })
+        .map(|c| {
+            format!(
+                "{} {:.3} [{:.3}, {:.3}] (baseline {:.3}{})",
+                c.subject,
+                c.extra["estimate"],
+                c.extra["ci_low"],
+                c.extra["ci_high"],
+                c.extra["baseline"],
+                c.extra.get("realized").map_or(String::new(), |r| format!(
+                    ", realized on the labelled {r:.3}"
+                ))
+            )
+        })
+        .collect();
+    (!estimates.is_empty()).then(|| {
+        format!(
+            "Estimated from calibrated scores for all {} cases of the night ({unlabelled} not yet labelled): {}.",
+            coverage.map_or(0, |c| c.n_serving),
+            estimates.join("; ")
+        )
+    })
 }

@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 mod dicomweb;
 mod drift;
+mod drill;
 mod explore;
 mod fake_dicomweb;
 mod features;

@@ -69,18 +69,18 @@ pub fn resample(
     let rows = UInt32Array::from_iter_values((0..cases).map(|_| rng.random_range(0..n)));
     let night = arrow_select::take::take_record_batch(baseline, &rows).expect("rows in range");
     let step = 86_400_000_000 / cases.max(1) as i64;
+    let zone = match baseline
+        .column_by_name(schema::TIMESTAMP)
+        .map(|c| c.data_type().clone())
+    {
+        Some(arrow_schema::DataType::Timestamp(_, zone)) => zone,
+        _ => None,
+    };
     let times = arrow_array::TimestampMicrosecondArray::from_iter_values(
         (0..cases as i64).map(|i| start_us + i * step),
-    );
-    let times = arrow_cast::cast(
-        &times,
-        baseline
-            .column_by_name(schema::TIMESTAMP)
-            .expect("cases have times")
-            .data_type(),
     )
-    .expect("a timestamp casts to a timestamp");
-    replace(&night, schema::TIMESTAMP, times)
+    .with_timezone_opt(zone);
+    replace(&night, schema::TIMESTAMP, Arc::new(times))
 }
 
 /// Injects `scenario` into a night at `strength` (1 = the full effect; a ramp grows it).

@@ -47,6 +47,11 @@ pub struct SynthOptions {
     pub tables: bool,
     /// Also write a candidate model's inferences on the serving cases ([`candidate`]).
     pub candidate: bool,
+    /// The serving days (28 by default) and the day the scenario starts (1-based; from the
+    /// first day when `None`): the days before it are drawn from the baseline's population,
+    /// as a site's nights before a change.
+    pub serving_days: Option<u32>,
+    pub onset_day: Option<u32>,
 }
 
 /// What `truth.yaml` records.
@@ -63,6 +68,9 @@ pub struct Truth {
     pub candidate_model: Option<&'static str>,
     pub baseline_window: [String; 2],
     pub serving_window: [String; 2],
+    /// The first day of the serving window with the scenario (all days when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onset_date: Option<String>,
     pub corrupted_files: Vec<CorruptedFile>,
     pub malformed_log_lines: Vec<u64>,
 }
@@ -84,6 +92,7 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
     let baseline_start = NaiveDate::from_ymd_opt(2025, 1, 6).expect("valid date");
     let serving_start = NaiveDate::from_ymd_opt(2026, 10, 5).expect("valid date");
     let serving_effects = Effects::serving(&options.scenarios);
+    let serving_days = i64::from(options.serving_days.unwrap_or(28));
     write_side(
         options,
         "baseline",
@@ -99,7 +108,7 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
         1,
         &serving_effects,
         serving_start,
-        28,
+        serving_days,
         true,
     )?;
     let window = |start: NaiveDate, days: i64| {
@@ -127,7 +136,10 @@ score = sigmoid(2.5*q*(z-0.84) + N(0,0.8) - 0.4), q = 1 x 0.45 if CT slice >= 2.
 unapproved version: logit*0.6 + 0.9",
         candidate_model: options.candidate.then_some(candidate::DESCRIPTION),
         baseline_window: window(baseline_start, 84),
-        serving_window: window(serving_start, 28),
+        serving_window: window(serving_start, serving_days),
+        onset_date: options
+            .onset_day
+            .map(|d| (serving_start + Duration::days(i64::from(d) - 1)).to_string()),
         corrupted_files: corrupted.files,
         malformed_log_lines: corrupted.lines,
     };
@@ -160,7 +172,23 @@ fn write_side(
     let written: Vec<(Case, SeriesIds, i64)> = (0..options.cases)
         .into_par_iter()
         .map(|index| -> Result<(Case, SeriesIds, i64)> {
-            let case = draw_case(seed, side, index, effects, serving);
+            let case = match options.onset_day.filter(|_| serving) {
+                None => draw_case(seed, side, index, effects, serving),
+                Some(day) => {
+                    // Before the onset the case is the baseline population's; from it, the
+                    // scenario's, at the same moment of the window.
+                    let quiet = draw_case(seed, side, index, &Effects::default(), serving);
+                    let onset = f64::from(day - 1) / days as f64;
+                    if quiet.time < onset {
+                        quiet
+                    } else {
+                        Case {
+                            time: quiet.time,
+                            ..draw_case(seed, side, index, effects, serving)
+                        }
+                    }
+                }
+            };
             let mut rng = population::case_rng(seed ^ 0xD1C0, side, index);
             let offset_s = (case.time * (days * 86_400) as f64) as i64;
             let day = start + Duration::seconds(offset_s);
