@@ -2,7 +2,7 @@
 //! real Orthanc does not show: 503s, 401s and token refresh, servers that cap results or
 //! ignore `offset`, `Warning: 299`, a series that fails.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,47 +10,93 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::table_read::{all_text, rows};
-use crate::workdir::Workdir;
+use crate::workdir::{testdata, Workdir};
 
 const PASSWORD_ENV: &str = "POSTMARKET_DICOMWEB_PASSWORD";
+
+type Answer = dyn Fn(usize, &str, Option<&str>) -> (&'static str, String) + Send + Sync;
 
 /// A tiny DICOMweb server in a thread: `answer(request number, path, Authorization)`
 /// gives the status line and body; counts every request.
 fn fake_server(
-    answer: impl Fn(usize, &str, Option<&str>) -> (&'static str, String) + Send + 'static,
+    answer: impl Fn(usize, &str, Option<&str>) -> (&'static str, String) + Send + Sync + 'static,
 ) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/dicom-web", listener.local_addr().unwrap());
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = seen.clone();
+    let answer: Arc<Answer> = Arc::new(answer);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut auth = None;
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap() > 2 {
-                if let Some((name, value)) = line.split_once(':') {
-                    if name.eq_ignore_ascii_case("authorization") {
-                        auth = Some(value.trim().to_string());
-                    }
-                }
-                line.clear();
-            }
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            let path = request_line.split(' ').nth(1).unwrap_or_default();
-            let (status, body) = answer(n, path, auth.as_deref());
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: application/dicom+json\r\n\
-                 Retry-After: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+            serve(stream.unwrap(), &*answer, &counter);
         }
     });
     (url, seen)
+}
+
+/// [`fake_server`] over https, with testdata/tls/server.pem (signed by testdata/tls/ca.pem,
+/// made by scripts/make_test_certs.sh).
+fn tls_server(
+    answer: impl Fn(usize, &str, Option<&str>) -> (&'static str, String) + Send + Sync + 'static,
+) -> String {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(testdata("tls/server.pem"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_file(testdata("tls/server.key")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}/dicom-web", listener.local_addr().unwrap());
+    let counter = Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let connection = rustls::ServerConnection::new(config.clone()).unwrap();
+            serve(
+                rustls::StreamOwned::new(connection, stream.unwrap()),
+                &answer,
+                &counter,
+            );
+        }
+    });
+    url
+}
+
+/// Answers one request on `stream` (a client that gives up mid-way is ignored).
+fn serve(mut stream: impl Read + Write, answer: &Answer, counter: &AtomicUsize) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let path = head.split(' ').nth(1).unwrap_or_default();
+    let auth = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("authorization")
+            .then(|| value.trim())
+    });
+    let n = counter.fetch_add(1, Ordering::SeqCst);
+    let (status, body) = answer(n, path, auth);
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: application/dicom+json\r\n\
+         Retry-After: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
 }
 
 /// One study, one series, one instance.
@@ -311,4 +357,48 @@ fn a_series_that_fails_is_a_reject_and_the_others_are_read() {
     );
     let strict = [&args[..], &["--strict"]].concat();
     wd.run_expect(&strict, 3);
+}
+
+#[test]
+fn https_with_the_hospital_ca_from_ca_cert_and_refused_without_it() {
+    let url = tls_server(|_, path, _| one_instance(path));
+    let wd = Workdir::new();
+    let ca = testdata("tls/ca.pem").display().to_string();
+    let args = [
+        "scan",
+        "--dicomweb",
+        &url,
+        "--ca-cert",
+        &ca,
+        "-o",
+        "h.parquet",
+    ];
+    wd.run_expect(&args, 0);
+    assert_eq!(rows(&wd.path("h.parquet")).len(), 1);
+    // The public roots do not know the test CA: the handshake fails, exit 3.
+    let args = [
+        "scan",
+        "--dicomweb",
+        &url,
+        "--retries",
+        "0",
+        "-o",
+        "x.parquet",
+    ];
+    let log = wd.run_expect(&args, 3);
+    assert!(log.to_lowercase().contains("certificate"), "{log}");
+    // A file that holds no certificate is refused by name.
+    let not_pem = wd.write("not.pem", "hello");
+    let args = [
+        "scan",
+        "--dicomweb",
+        &url,
+        "--ca-cert",
+        not_pem.to_str().unwrap(),
+    ];
+    let log = wd.run_expect(&[&args[..], &["-o", "y.parquet"]].concat(), 3);
+    assert!(
+        log.contains("not.pem") && log.contains("no certificate"),
+        "{log}"
+    );
 }
