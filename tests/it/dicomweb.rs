@@ -334,3 +334,44 @@ fn audit_takes_dicomweb_in_place_of_dicom() {
         served.len()
     );
 }
+
+#[test]
+fn modality_and_study_date_filters_reach_the_server() {
+    let Some(server) = orthanc::start("Full") else {
+        return;
+    };
+    let wd = Workdir::new();
+    server.upload_all(&files_under(&testdata("dicom/good")));
+    let (code, log) = web_scan(&wd, &server.url(), &["-o", "all.parquet"]);
+    assert_eq!(code, 0, "{log}");
+    let all = rows(&wd.path("all.parquet"));
+    let (code, log) = web_scan(
+        &wd,
+        &server.url(),
+        &["--modality", "mr", "-o", "mr.parquet"],
+    );
+    assert_eq!(code, 0, "{log}");
+    let mr = rows(&wd.path("mr.parquet"));
+    assert_eq!(
+        mr.len(),
+        all.iter().filter(|r| r["modality"] == "MR").count()
+    );
+    assert!(!mr.is_empty() && mr.iter().all(|r| r["modality"] == "MR"));
+    // One study date of the corpus (read back as YYYY-MM-DD).
+    let day = all
+        .iter()
+        .find_map(|r| r["study_date"].as_str())
+        .unwrap()
+        .to_string();
+    let date = day.replace('-', "");
+    let (code, log) = web_scan(
+        &wd,
+        &server.url(),
+        &["--study-date", &date, "-o", "d.parquet"],
+    );
+    assert_eq!(code, 0, "{log}");
+    let on_day = rows(&wd.path("d.parquet"));
+    let want = all.iter().filter(|r| r["study_date"] == day).count();
+    assert_eq!(on_day.len(), want);
+    assert!(on_day.iter().all(|r| r["study_date"] == day));
+}

@@ -152,7 +152,8 @@ impl Client {
         })
     }
 
-    /// The service root without scheme, host or credentials, for messages.
+    /// A resource path (below the root, so without host or credentials) without its
+    /// query, for messages.
     pub fn shown(&self, path: &str) -> String {
         path.split('?').next().unwrap_or(path).to_string()
     }

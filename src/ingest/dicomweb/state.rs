@@ -1,7 +1,11 @@
 //! `--state FILE`: the series a scan has already fetched, so that a nightly rerun pulls
 //! only new ones. A JSON object `{"format": "postmarket-dicomweb-state", "version": 1,
 //! "series": [...]}` with the Series Instance UIDs in order, written atomically after the
-//! Parquet file, so a run that fails leaves the previous state.
+//! Parquet file, so a run that fails leaves the previous state. A series is recorded once
+//! its metadata was fetched and converted (instances rejected in it included); a series
+//! whose request failed is not, so the next run tries it again. Instances added to a
+//! recorded series later are not fetched: PACS series are complete when they are listed
+//! in the normal case; delete the file to fetch everything again.
 
 use std::collections::BTreeSet;
 use std::path::Path;
