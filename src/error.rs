@@ -64,6 +64,10 @@ pub enum Error {
     ReadHistory { path: PathBuf, message: String },
     #[error("{count} input problem(s) and --strict was given; first: {first}")]
     Strict { count: u64, first: String },
+    /// A DICOMweb server that refused the credentials or could not be read (the URL
+    /// carries no credentials and no query).
+    #[error("DICOMweb {url}: {message}")]
+    Remote { url: String, message: String },
 }
 
 impl Error {
@@ -82,7 +86,8 @@ impl Error {
             | Error::WriteOutput { .. }
             | Error::Encode { .. }
             | Error::Strict { .. }
-            | Error::ReadHistory { .. } => exit::INPUT,
+            | Error::ReadHistory { .. }
+            | Error::Remote { .. } => exit::INPUT,
         }
     }
 

@@ -1,6 +1,7 @@
-//! `postmarket audit --baseline DIR (--headers H… | --dicom PATH…) (--inferences I… | --logs
-//! FILE…) -o OUT`: the nightly job in one command — every analysis the inputs allow, on one
-//! window, one report, one exit code, and (with `--history`) the nights before it.
+//! `postmarket audit --baseline DIR (--headers H… | --dicom PATH… | --dicomweb URL)
+//! (--inferences I… | --logs FILE…) -o OUT`: the nightly job in one command — every
+//! analysis the inputs allow, on one window, one report, one exit code, and (with
+//! `--history`) the nights before it.
 
 use std::path::PathBuf;
 
@@ -23,10 +24,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DIR")]
     pub baseline: PathBuf,
     /// headers.parquet of the night: files, or folders of Parquet parts
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "dicom")]
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["dicom", "dicomweb"])]
     pub headers: Vec<PathBuf>,
     /// DICOM files or folders to scan first (the headers table is kept in OUT/tables/)
-    #[arg(long, value_name = "PATH", num_args = 1..)]
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "dicomweb")]
     pub dicom: Vec<PathBuf>,
     /// inferences.parquet of the night: files, or folders of Parquet parts
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "logs")]
@@ -55,6 +56,9 @@ pub struct AuditArgs {
     /// Print report.json on stdout
     #[arg(long)]
     pub json: bool,
+    /// `--dicomweb URL` in place of `--dicom`: the StudyDate range is the window's days
+    #[command(flatten)]
+    pub web: super::dicomweb::DicomwebArgs,
 }
 
 pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
@@ -65,6 +69,7 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
     };
     if args.headers.is_empty()
         && args.dicom.is_empty()
+        && args.web.dicomweb.is_none()
         && args.inferences.is_empty()
         && args.logs.is_empty()
     {
@@ -74,7 +79,7 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
         ));
     }
     let snapshot = snapshot::load(&args.baseline)?;
-    let (headers, inferences) = inputs(args, ctx)?;
+    let (headers, inferences) = inputs(args, span.as_ref(), ctx)?;
     let night = Night {
         headers: &headers,
         inferences: &inferences,
@@ -105,10 +110,19 @@ pub(super) fn write_novel(audit: &audit::Audit, output: &std::path::Path) -> Res
 
 /// The night's header and inference files: given, or made from `--dicom` and `--logs`
 /// into OUT/tables/ first.
-fn inputs(args: &AuditArgs, ctx: &Context) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+fn inputs(
+    args: &AuditArgs,
+    span: Option<&crate::table::window::Window>,
+    ctx: &Context,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let tables = args.output.join("tables");
     let pseudonymizer = || Pseudonymizer::from_config(ctx.config.pseudonymize.as_ref());
-    let headers = if args.dicom.is_empty() {
+    let headers = if args.web.dicomweb.is_some() {
+        let path = tables.join("headers.parquet");
+        let rejects = tables.join("scan-rejects.parquet");
+        super::dicomweb::scan_for_audit(&args.web, span, &path, &rejects, ctx)?;
+        vec![path]
+    } else if args.dicom.is_empty() {
         expand(&args.headers)?
     } else {
         let path = tables.join("headers.parquet");

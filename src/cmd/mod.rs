@@ -18,6 +18,7 @@ pub mod audit;
 pub mod baseline;
 pub mod cluster;
 pub mod demo;
+pub mod dicomweb;
 pub mod drift;
 pub mod drill;
 pub mod explore;

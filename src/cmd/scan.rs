@@ -1,4 +1,5 @@
-//! `postmarket scan PATH... -o headers.parquet`: DICOM headers into Parquet.
+//! `postmarket scan PATH... -o headers.parquet`: DICOM headers into Parquet; with
+//! `--dicomweb URL` from a PACS instead (options in [`super::dicomweb`]).
 
 use std::path::PathBuf;
 
@@ -15,7 +16,7 @@ use crate::table::rejects::Rejects;
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// DICOM files or folders (walked recursively; hidden entries and DICOMDIR skipped)
-    #[arg(required = true)]
+    #[arg(required_unless_present = "dicomweb", conflicts_with = "dicomweb")]
     pub paths: Vec<PathBuf>,
     /// Output Parquet file, one row per DICOM instance
     #[arg(short, long, value_name = "FILE")]
@@ -33,9 +34,16 @@ pub struct ScanArgs {
     /// header is larger is rejected as too-large
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_HEADER_BYTES >> 20)]
     pub max_header_mib: usize,
+    #[command(flatten)]
+    pub web: super::dicomweb::DicomwebArgs,
+    #[command(flatten)]
+    pub web_dates: super::dicomweb::DicomwebDates,
 }
 
 pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
+    if args.web.dicomweb.is_some() {
+        return run_dicomweb(args, ctx);
+    }
     let jobs = match args.jobs {
         Some(0) => return Err(Error::Usage("--jobs must be at least 1".into())),
         Some(n) => n,
@@ -54,18 +62,7 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
         max_header_bytes: args.max_header_mib.saturating_mul(1 << 20),
     };
     let summary = scan_with(&args.paths, &args.output, &options, limits)?;
-    if let Some(path) = &args.rejects {
-        // Nulled values go to the same table, after the files, with their own kinds.
-        let mut table = Rejects::default();
-        for r in summary.rejects.items.iter().chain(&summary.notes.items) {
-            table.push(r.clone());
-        }
-        table.write(path)?;
-    }
-    if ctx.chatty {
-        note!("{}", summary_table(&summary, ctx.color));
-        note!("wrote {}", args.output.display());
-    }
+    finish(args, ctx, &summary)?;
     if summary.files_seen == 0 {
         return Err(Error::NoInput(format!(
             "no files found under {}",
@@ -82,6 +79,47 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
             summary.files_seen
         )));
     }
+    strict(args, &summary)
+}
+
+fn run_dicomweb(args: &ScanArgs, ctx: &Context) -> Result<i32> {
+    let dates = args.web_dates.range()?;
+    let options = super::dicomweb::options(&args.web, dates, args.jobs, ctx)?;
+    let summary = crate::ingest::dicomweb::scan_to_parquet(&options, &args.output)?;
+    for warning in &summary.warnings {
+        note!("warning: {warning}");
+    }
+    if ctx.chatty {
+        note!("{}", super::dicomweb::report(&summary));
+    }
+    finish(args, ctx, &summary.scan)?;
+    if summary.scan.rows_written == 0 && summary.scan.files_seen > 0 {
+        return Err(Error::NoInput(format!(
+            "none of the {} instances could be read (see the rejected reasons above)",
+            summary.scan.files_seen
+        )));
+    }
+    strict(args, &summary.scan)
+}
+
+/// The rejects table and the summary, for both sources.
+fn finish(args: &ScanArgs, ctx: &Context, summary: &ScanSummary) -> Result<()> {
+    if let Some(path) = &args.rejects {
+        // Nulled values go to the same table, after the files, with their own kinds.
+        let mut table = Rejects::default();
+        for r in summary.rejects.items.iter().chain(&summary.notes.items) {
+            table.push(r.clone());
+        }
+        table.write(path)?;
+    }
+    if ctx.chatty {
+        note!("{}", summary_table(summary, ctx.color));
+        note!("wrote {}", args.output.display());
+    }
+    Ok(())
+}
+
+fn strict(args: &ScanArgs, summary: &ScanSummary) -> Result<i32> {
     if args.strict && !summary.rejects.is_empty() {
         let first = &summary.rejects.items[0];
         return Err(Error::Strict {

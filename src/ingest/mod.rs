@@ -2,5 +2,6 @@
 //! inference logs ([`logs`]), and the synthetic-data generator ([`synth`]).
 
 pub mod dicom;
+pub mod dicomweb;
 pub mod logs;
 pub mod synth;

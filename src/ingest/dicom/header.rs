@@ -53,6 +53,16 @@ impl Header {
         header
     }
 
+    /// A header built from already-encoded values (the DICOMweb converter encodes each
+    /// JSON element as explicit VR little endian); `elements` point into `bytes`.
+    pub fn from_parts(bytes: Vec<u8>, elements: Vec<Element>, transfer_syntax: String) -> Self {
+        let walked = Walked {
+            end: bytes.len(),
+            elements,
+        };
+        Header::new(bytes, walked, Syntax::ExplicitLe, transfer_syntax)
+    }
+
     /// The element with `tag`, if the header has it.
     pub fn get(&self, tag: Tag) -> Option<Field<'_>> {
         let key = (tag.0, tag.1);
