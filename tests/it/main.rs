@@ -14,6 +14,7 @@ mod explore;
 mod features;
 mod gate;
 mod golden;
+mod layers;
 mod logs;
 mod outputs;
 mod performance;
