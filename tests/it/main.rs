@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 mod drift;
 mod drill;
+mod examples;
 mod explore;
 mod features;
 mod gate;
