@@ -2,31 +2,7 @@
 //! with the radiology team, check performance on the affected group, acquire labelled
 //! cases for under-represented groups, consider recalibration or retraining.
 
-/// Acquisition parameters: a change here is a protocol or scanner change.
-const ACQUISITION: &[&str] = &[
-    "modality",
-    "manufacturer",
-    "manufacturer_model_name",
-    "software_versions",
-    "station_name",
-    "body_part_examined",
-    "convolution_kernel",
-    "slice_thickness",
-    "spacing_between_slices",
-    "pixel_spacing_row",
-    "pixel_spacing_col",
-    "rows",
-    "columns",
-    "kvp",
-    "exposure_mas",
-    "contrast_agent",
-    "magnetic_field_strength",
-    "repetition_time",
-    "echo_time",
-    "transfer_syntax_uid",
-];
-
-const DEMOGRAPHIC: &[&str] = &["patient_age_years", "patient_sex"];
+use crate::table::columns::{HeaderColumn, Role};
 
 fn scope(subgroup: Option<&str>) -> String {
     subgroup.map_or_else(String::new, |g| format!(" for {g}"))
@@ -34,15 +10,16 @@ fn scope(subgroup: Option<&str>) -> String {
 
 pub fn feature(name: &str, subgroup: Option<&str>) -> String {
     let scope = scope(subgroup);
+    let role = HeaderColumn::from_name(name).map(HeaderColumn::role);
     if name == "score" || name == "prediction" {
         format!(
             "The model's output changed{scope}: review recent labelled cases for calibration and performance; consider recalibration or retraining if performance fell."
         )
-    } else if DEMOGRAPHIC.contains(&name) {
+    } else if role == Some(Role::Demographic) {
         format!(
             "The patient mix changed{scope}: check model performance for the groups that grew; acquire labelled cases for under-represented groups before retraining."
         )
-    } else if ACQUISITION.contains(&name) {
+    } else if role == Some(Role::Acquisition) {
         format!(
             "Confirm with the radiology team whether a protocol, scanner or software changed{scope}; check model performance on the affected cases before relying on its results."
         )
@@ -73,4 +50,19 @@ pub fn insufficient(subgroup: &str) -> String {
     format!(
         "Too few cases to judge {subgroup}: widen the window or lower min_n deliberately; do not read silence as safety."
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::feature;
+
+    #[test]
+    fn the_action_follows_the_column_role() {
+        assert!(feature("kvp", None).contains("radiology team"));
+        assert!(feature("transfer_syntax_uid", Some("sex = F")).contains("for sex = F"));
+        assert!(feature("patient_sex", None).contains("patient mix"));
+        assert!(feature("score", None).contains("model's output"));
+        assert!(feature("protocol_name", None).starts_with("Investigate"));
+        assert!(feature("study_date", None).starts_with("Investigate"));
+    }
 }

@@ -137,19 +137,8 @@ pub fn fit_cluster(
     crate::analysis::cluster::ClusterModel,
     crate::analysis::cluster::ClusterError,
 > {
-    use crate::analysis::cluster::{fit, ClusterParams, KChoice};
-    use crate::config::ClusterK;
-    let mut params = ClusterParams::new(config.numeric.clone(), config.categorical.clone());
-    params.categorical_weight = config.categorical_weight;
-    params.k = match config.k {
-        ClusterK::Fixed(k) => KChoice::Fixed(k),
-        ClusterK::Auto(_) => KChoice::Auto {
-            min: config.k_min,
-            max: config.k_max,
-        },
-    };
-    params.seed = config.seed;
-    params.sample = config.sample;
+    use crate::analysis::cluster::{fit, ClusterParams};
+    let params = ClusterParams::from(config);
     fit(cases, &params)
 }
 

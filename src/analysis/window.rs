@@ -19,7 +19,7 @@ use crate::table::schema;
 use crate::table::window::Window as Span;
 
 /// The header column that places a case without an inference in a time window.
-const STUDY_DATE: &str = "study_date";
+const STUDY_DATE: &str = crate::table::columns::HeaderColumn::StudyDate.name();
 
 /// Units of a time-window selection: kept, dated but outside the window, and with no time
 /// to place them (no inference in the window and no study date).

@@ -22,18 +22,13 @@ use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use crate::config::{ExtraKind, ExtraTag, Unit};
-use crate::table::schema::{self, HeaderType};
+use crate::table::columns::HeaderColumn;
+use crate::table::schema;
 
 pub const CASE_KEY: &str = "key";
 pub const N_INSTANCES: &str = "n_instances";
 
-/// How a feature is compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FeatureKind {
-    Numeric,
-    Categorical,
-}
+pub use crate::table::columns::FeatureKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Feature {
@@ -41,21 +36,16 @@ pub struct Feature {
     pub kind: FeatureKind,
 }
 
-/// Header columns that are not features: when a study happened and how it was encoded.
-const NOT_FEATURES: &[&str] = &["study_date"];
-
 /// The features of a case table: every typed header column (booleans become the
 /// categories `yes`/`no`), then the configured extra tags.
 pub fn features(extras: &[ExtraTag]) -> Vec<Feature> {
-    let mut out: Vec<Feature> = schema::HEADER_FIELDS
+    let mut out: Vec<Feature> = HeaderColumn::ALL
         .iter()
-        .filter(|(name, _)| !NOT_FEATURES.contains(name))
-        .map(|(name, kind)| Feature {
-            name: name.to_string(),
-            kind: match kind {
-                HeaderType::Number | HeaderType::Integer => FeatureKind::Numeric,
-                _ => FeatureKind::Categorical,
-            },
+        .filter_map(|c| {
+            Some(Feature {
+                name: c.name().to_string(),
+                kind: c.feature_kind()?,
+            })
         })
         .collect();
     out.extend(extras.iter().map(|e| Feature {

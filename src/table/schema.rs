@@ -2,7 +2,8 @@
 //!
 //! `headers.parquet` holds one row per DICOM instance, `inferences.parquet` one row per
 //! inference, and the rejects tables one row per file or log line that was not read.
-//! Every other module refers to columns through these constants.
+//! Every other module refers to columns through these constants; the typed header
+//! columns are the catalogue [`HeaderColumn`] (`table::columns`).
 
 use std::sync::Arc;
 
@@ -16,54 +17,7 @@ pub const SERIES_INSTANCE_UID: &str = "series_instance_uid";
 pub const STUDY_INSTANCE_UID: &str = "study_instance_uid";
 pub const SOURCE_PATH: &str = "source_path";
 
-/// The typed header columns, in file order, after the identity columns.
-pub const HEADER_FIELDS: &[(&str, HeaderType)] = &[
-    ("modality", HeaderType::Text),
-    ("manufacturer", HeaderType::Text),
-    ("manufacturer_model_name", HeaderType::Text),
-    ("software_versions", HeaderType::Text),
-    ("station_name", HeaderType::Text),
-    ("body_part_examined", HeaderType::Text),
-    ("convolution_kernel", HeaderType::Text),
-    ("patient_sex", HeaderType::Text),
-    ("patient_age_years", HeaderType::Number),
-    ("slice_thickness", HeaderType::Number),
-    ("spacing_between_slices", HeaderType::Number),
-    ("pixel_spacing_row", HeaderType::Number),
-    ("pixel_spacing_col", HeaderType::Number),
-    ("rows", HeaderType::Integer),
-    ("columns", HeaderType::Integer),
-    ("kvp", HeaderType::Number),
-    ("exposure_mas", HeaderType::Number),
-    ("contrast_agent", HeaderType::Flag),
-    ("magnetic_field_strength", HeaderType::Number),
-    ("repetition_time", HeaderType::Number),
-    ("echo_time", HeaderType::Number),
-    ("study_date", HeaderType::Date),
-    ("transfer_syntax_uid", HeaderType::Text),
-];
-
-/// The Arrow type family of a header column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeaderType {
-    Text,
-    Number,
-    Integer,
-    Flag,
-    Date,
-}
-
-impl HeaderType {
-    pub fn data_type(self) -> DataType {
-        match self {
-            HeaderType::Text => DataType::Utf8,
-            HeaderType::Number => DataType::Float64,
-            HeaderType::Integer => DataType::Int32,
-            HeaderType::Flag => DataType::Boolean,
-            HeaderType::Date => DataType::Date32,
-        }
-    }
-}
+pub use crate::table::columns::{HeaderColumn, HeaderType};
 
 /// True for the identity and typed columns every `headers.parquet` has.
 pub fn is_header_column(name: &str) -> bool {
@@ -74,7 +28,7 @@ pub fn is_header_column(name: &str) -> bool {
         SOURCE_PATH,
     ]
     .contains(&name)
-        || HEADER_FIELDS.iter().any(|(n, _)| *n == name)
+        || HeaderColumn::from_name(name).is_some()
 }
 
 /// The schema of `headers.parquet`, with one column per configured extra tag at the end.
@@ -86,9 +40,9 @@ pub fn headers_schema(extras: &[ExtraTag]) -> SchemaRef {
         Field::new(SOURCE_PATH, DataType::Utf8, false),
     ];
     fields.extend(
-        HEADER_FIELDS
+        HeaderColumn::ALL
             .iter()
-            .map(|(name, kind)| Field::new(*name, kind.data_type(), true)),
+            .map(|c| Field::new(c.name(), c.data_type(), true)),
     );
     fields.extend(extras.iter().map(|extra| {
         let data_type = match extra.kind {

@@ -132,7 +132,7 @@ pub fn since_now(spec: &str) -> Result<Window> {
 /// The header column a case without an inference is dated by. A DICOM date has no time
 /// and no time zone: the study counts at 00:00 UTC of its day, so each day falls in
 /// exactly one of a run of consecutive windows.
-pub const STUDY_DATE: &str = "study_date";
+pub const STUDY_DATE: &str = crate::table::columns::HeaderColumn::StudyDate.name();
 
 /// What [`filter_cases`] kept and left out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

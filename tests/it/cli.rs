@@ -47,3 +47,15 @@ fn an_unknown_scenario_lists_the_known_ones() {
     let stderr = wd.run_expect(&["synth", "--scenario", "scanner-upgarde", "-o", "s"], 2);
     assert!(stderr.contains("scanner-upgrade"), "{stderr}");
 }
+
+#[test]
+fn a_bad_cluster_section_is_a_usage_error_before_any_baseline_is_built() {
+    let wd = Workdir::new();
+    wd.write("postmarket.yaml", "cluster:\n  k_min: 6\n  k_max: 3\n");
+    let stderr = wd.run_expect(&["synth", "-o", "s", "--cases", "1"], 2);
+    assert!(stderr.contains("cluster.k_min/k_max"), "{stderr}");
+    assert!(
+        !wd.path("s").exists(),
+        "nothing is written on a config error"
+    );
+}

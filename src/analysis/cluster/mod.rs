@@ -68,6 +68,7 @@ mod silhouette;
 #[cfg(test)]
 mod tests;
 
+use crate::config::{ClusterConfig, ClusterK};
 use arrow_schema::Schema;
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +118,8 @@ pub struct ClusterParams {
 }
 
 impl ClusterParams {
+    /// The given features with the configuration's defaults ([`ClusterConfig::default`],
+    /// the one place they are defined) and 4 k-means++ restarts.
     pub fn new<N, C>(numeric: N, categorical: C) -> Self
     where
         N: IntoIterator,
@@ -127,11 +130,7 @@ impl ClusterParams {
         ClusterParams {
             numeric: numeric.into_iter().map(Into::into).collect(),
             categorical: categorical.into_iter().map(Into::into).collect(),
-            categorical_weight: 0.5,
-            k: KChoice::Auto { min: 2, max: 10 },
-            seed: 0,
-            sample: 20_000,
-            n_runs: 4,
+            ..ClusterParams::from(&ClusterConfig::default())
         }
     }
 
@@ -194,6 +193,27 @@ impl ClusterParams {
             return invalid("n_runs", "must be at least 1".into());
         }
         Ok(())
+    }
+}
+
+impl From<&ClusterConfig> for ClusterParams {
+    /// The clustering a `cluster:` config section describes.
+    fn from(config: &ClusterConfig) -> Self {
+        ClusterParams {
+            numeric: config.numeric.clone(),
+            categorical: config.categorical.clone(),
+            categorical_weight: config.categorical_weight,
+            k: match config.k {
+                ClusterK::Fixed(k) => KChoice::Fixed(k),
+                ClusterK::Auto(_) => KChoice::Auto {
+                    min: config.k_min,
+                    max: config.k_max,
+                },
+            },
+            seed: config.seed,
+            sample: config.sample,
+            n_runs: 4,
+        }
     }
 }
 

@@ -344,18 +344,6 @@ fn label(categories: &[(&str, String)], numbers: Vec<(f64, String)>) -> String {
 
 /// A value with the unit of a known DICOM header column.
 fn with_unit(name: &str, value: f64) -> String {
-    let unit = match name {
-        "slice_thickness"
-        | "spacing_between_slices"
-        | "pixel_spacing_row"
-        | "pixel_spacing_col" => " mm",
-        "kvp" => " kVp",
-        "exposure_mas" => " mAs",
-        "patient_age_years" => " y",
-        "magnetic_field_strength" => " T",
-        "repetition_time" | "echo_time" => " ms",
-        "rows" | "columns" => " px",
-        _ => "",
-    };
+    let unit = crate::table::columns::HeaderColumn::from_name(name).map_or("", |c| c.unit());
     format!("{}{unit}", crate::format::short(value))
 }

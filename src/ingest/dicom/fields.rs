@@ -1,5 +1,5 @@
 //! From a walked header to one `headers.parquet` row: typed values for every column of
-//! [`schema::HEADER_FIELDS`] plus the configured extra tags.
+//! [`HeaderColumn::ALL`] plus the configured extra tags.
 //!
 //! A value that is present but cannot be read (text not valid in its character set, a
 //! number that is not one) is stored as null with a [`Note`] saying which element and why;
@@ -17,7 +17,7 @@ use super::header::Header;
 use super::read::FileReject;
 use super::value::{self, Problem};
 use crate::config::{ExtraKind, ExtraTag};
-use crate::table::schema::{self, HeaderType};
+use crate::table::columns::{DicomSource, HeaderColumn, HeaderType};
 
 /// One typed cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ pub struct HeaderRecord {
     pub series_instance_uid: String,
     pub study_instance_uid: Option<String>,
     pub source_path: String,
-    /// Aligned with [`schema::HEADER_FIELDS`].
+    /// Aligned with [`HeaderColumn::ALL`].
     pub fields: Vec<Value>,
     /// Aligned with the config's `extra_tags`.
     pub extras: Vec<Value>,
@@ -191,9 +191,9 @@ pub fn extract(
     };
     let sop_instance_uid = uid(&mut r, tags::SOP_INSTANCE_UID, "SOPInstanceUID")?;
     let series_instance_uid = uid(&mut r, tags::SERIES_INSTANCE_UID, "SeriesInstanceUID")?;
-    let fields = schema::HEADER_FIELDS
+    let fields = HeaderColumn::ALL
         .iter()
-        .map(|(name, kind)| field(&mut r, name, *kind))
+        .map(|column| field(&mut r, *column))
         .collect();
     let extras = extras
         .iter()
@@ -214,45 +214,21 @@ pub fn extract(
     Ok((row, r.notes))
 }
 
-fn field(r: &mut Reader<'_>, name: &str, kind: HeaderType) -> Value {
-    let plain_tag = match name {
-        "modality" => tags::MODALITY,
-        "manufacturer" => tags::MANUFACTURER,
-        "manufacturer_model_name" => tags::MANUFACTURER_MODEL_NAME,
-        "software_versions" => tags::SOFTWARE_VERSIONS,
-        "station_name" => tags::STATION_NAME,
-        "body_part_examined" => tags::BODY_PART_EXAMINED,
-        "convolution_kernel" => tags::CONVOLUTION_KERNEL,
-        "patient_sex" => tags::PATIENT_SEX,
-        "slice_thickness" => tags::SLICE_THICKNESS,
-        "spacing_between_slices" => tags::SPACING_BETWEEN_SLICES,
-        "rows" => tags::ROWS,
-        "columns" => tags::COLUMNS,
-        "kvp" => tags::KVP,
-        "exposure_mas" => tags::EXPOSURE,
-        "magnetic_field_strength" => tags::MAGNETIC_FIELD_STRENGTH,
-        "repetition_time" => tags::REPETITION_TIME,
-        "echo_time" => tags::ECHO_TIME,
-        "patient_age_years" => return patient_age(r),
-        "pixel_spacing_row" => return r.number(tags::PIXEL_SPACING, 0),
-        "pixel_spacing_col" => return r.number(tags::PIXEL_SPACING, 1),
-        "contrast_agent" => {
-            return Value::Flag(r.text(tags::CONTRAST_BOLUS_AGENT).is_some());
+fn field(r: &mut Reader<'_>, column: HeaderColumn) -> Value {
+    match (column.dicom(), column.value_type()) {
+        (DicomSource::Element(tag), HeaderType::Text) => {
+            r.text(tag).map_or(Value::Null, Value::Text)
         }
-        "study_date" => {
-            return r.date(tags::STUDY_DATE).map_or(Value::Null, |d| {
-                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-                i32::try_from((d - epoch).num_days()).map_or(Value::Null, Value::Date)
-            })
-        }
-        "transfer_syntax_uid" => return Value::Text(r.header.transfer_syntax.clone()),
-        other => unreachable!("header column {other} has no extraction rule"),
-    };
-    match kind {
-        HeaderType::Text => r.text(plain_tag).map_or(Value::Null, Value::Text),
-        HeaderType::Number => r.number(plain_tag, 0),
-        HeaderType::Integer => r.integer(plain_tag),
-        HeaderType::Flag | HeaderType::Date => unreachable!("handled above"),
+        (DicomSource::Element(tag), HeaderType::Number) => r.number(tag, 0),
+        (DicomSource::Element(tag), HeaderType::Integer) => r.integer(tag),
+        (DicomSource::Nth(tag, n), _) => r.number(tag, n),
+        (DicomSource::Age, _) => patient_age(r),
+        (DicomSource::Element(tag), HeaderType::Flag) => Value::Flag(r.text(tag).is_some()),
+        (DicomSource::Element(tag), HeaderType::Date) => r.date(tag).map_or(Value::Null, |d| {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+            i32::try_from((d - epoch).num_days()).map_or(Value::Null, Value::Date)
+        }),
+        (DicomSource::TransferSyntax, _) => Value::Text(r.header.transfer_syntax.clone()),
     }
 }
 

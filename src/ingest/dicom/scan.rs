@@ -20,6 +20,7 @@ use super::read::{self, FileReject, ReadHeader};
 use crate::config::ExtraTag;
 use crate::error::{Error, Result};
 use crate::privacy::Pseudonymizer;
+use crate::table::columns::HeaderColumn;
 use crate::table::parquet::TableWriter;
 use crate::table::rejects::{Reject, Rejects};
 use crate::table::schema;
@@ -132,8 +133,12 @@ pub fn scan_with(
             for (path, result) in chunk.iter().zip(results) {
                 match result {
                     Outcome::Row(row, notes) => {
-                        count(&mut summary.modalities, &row.fields, "modality");
-                        count(&mut summary.manufacturers, &row.fields, "manufacturer");
+                        count(&mut summary.modalities, &row.fields, HeaderColumn::Modality);
+                        count(
+                            &mut summary.manufacturers,
+                            &row.fields,
+                            HeaderColumn::Manufacturer,
+                        );
                         for note in notes {
                             summary.notes.push(Reject {
                                 source: path.display().to_string(),
@@ -227,12 +232,8 @@ fn read_one(path: &Path, extras: &[ExtraColumn], options: &ScanOptions, limits: 
     Outcome::Row(row, notes)
 }
 
-fn count(counts: &mut BTreeMap<String, u64>, fields: &[Value], column: &str) {
-    let index = schema::HEADER_FIELDS
-        .iter()
-        .position(|(name, _)| *name == column)
-        .expect("known header column");
-    let key = match &fields[index] {
+fn count(counts: &mut BTreeMap<String, u64>, fields: &[Value], column: HeaderColumn) {
+    let key = match &fields[column.index()] {
         Value::Text(s) => s.clone(),
         _ => "(none)".to_string(),
     };

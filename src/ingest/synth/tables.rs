@@ -14,6 +14,7 @@ use crate::ingest::dicom::batch::headers_batch;
 use crate::ingest::dicom::fields::{HeaderRecord, Value};
 use crate::ingest::logs::batch::inferences_batch;
 use crate::ingest::logs::row::InferenceRow;
+use crate::table::columns::HeaderColumn;
 use crate::table::parquet::TableWriter;
 use crate::table::schema;
 
@@ -57,30 +58,33 @@ fn record(
     let text = |s: &str| Value::Text(s.to_string());
     let num = |v: Option<f64>| v.map_or(Value::Null, Value::Number);
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    let fields = schema::HEADER_FIELDS
+    let fields = HeaderColumn::ALL
         .iter()
-        .map(|(name, _)| match *name {
-            "modality" => text(case.scanner.modality),
-            "manufacturer" => text(case.scanner.manufacturer),
-            "manufacturer_model_name" => text(case.scanner.model),
-            "software_versions" => text(case.scanner.software),
-            "station_name" => text(case.scanner.station),
-            "body_part_examined" => text(case.body_part),
-            "convolution_kernel" => case.kernel.map_or(Value::Null, text),
-            "patient_sex" => text(case.sex),
-            "patient_age_years" => Value::Number(f64::from(case.age_years)),
-            "slice_thickness" | "spacing_between_slices" => Value::Number(case.slice_thickness),
-            "pixel_spacing_row" | "pixel_spacing_col" => Value::Number(case.pixel_spacing),
-            "rows" | "columns" => Value::Integer(i32::from(matrix)),
-            "kvp" => num(case.kvp),
-            "exposure_mas" => num(case.exposure_mas.map(f64::from)),
-            "contrast_agent" => Value::Flag(case.contrast),
-            "magnetic_field_strength" => num(case.scanner.field_strength),
-            "repetition_time" => num(case.repetition_time),
-            "echo_time" => num(case.echo_time),
-            "study_date" => Value::Date((ids.study_date - epoch).num_days() as i32),
-            "transfer_syntax_uid" => text("1.2.840.10008.1.2.1"),
-            other => unreachable!("synthetic tables have no rule for {other}"),
+        .map(|column| match column {
+            HeaderColumn::Modality => text(case.scanner.modality),
+            HeaderColumn::Manufacturer => text(case.scanner.manufacturer),
+            HeaderColumn::ManufacturerModelName => text(case.scanner.model),
+            HeaderColumn::SoftwareVersions => text(case.scanner.software),
+            HeaderColumn::StationName => text(case.scanner.station),
+            HeaderColumn::BodyPartExamined => text(case.body_part),
+            HeaderColumn::ConvolutionKernel => case.kernel.map_or(Value::Null, text),
+            HeaderColumn::PatientSex => text(case.sex),
+            HeaderColumn::PatientAgeYears => Value::Number(f64::from(case.age_years)),
+            HeaderColumn::SliceThickness | HeaderColumn::SpacingBetweenSlices => {
+                Value::Number(case.slice_thickness)
+            }
+            HeaderColumn::PixelSpacingRow | HeaderColumn::PixelSpacingCol => {
+                Value::Number(case.pixel_spacing)
+            }
+            HeaderColumn::Rows | HeaderColumn::Columns => Value::Integer(i32::from(matrix)),
+            HeaderColumn::Kvp => num(case.kvp),
+            HeaderColumn::ExposureMas => num(case.exposure_mas.map(f64::from)),
+            HeaderColumn::ContrastAgent => Value::Flag(case.contrast),
+            HeaderColumn::MagneticFieldStrength => num(case.scanner.field_strength),
+            HeaderColumn::RepetitionTime => num(case.repetition_time),
+            HeaderColumn::EchoTime => num(case.echo_time),
+            HeaderColumn::StudyDate => Value::Date((ids.study_date - epoch).num_days() as i32),
+            HeaderColumn::TransferSyntaxUid => text("1.2.840.10008.1.2.1"),
         })
         .collect();
     HeaderRecord {
