@@ -64,6 +64,10 @@ pub enum Error {
     ReadHistory { path: PathBuf, message: String },
     #[error("{count} input problem(s) and --strict was given; first: {first}")]
     Strict { count: u64, first: String },
+    /// A module's own typed error (e.g. `table::parquet::ParquetFileError`), kept whole:
+    /// its message is this error's and its causes are the chain. An input or output failure.
+    #[error(transparent)]
+    Input(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 impl Error {
@@ -82,7 +86,8 @@ impl Error {
             | Error::WriteOutput { .. }
             | Error::Encode { .. }
             | Error::Strict { .. }
-            | Error::ReadHistory { .. } => exit::INPUT,
+            | Error::ReadHistory { .. }
+            | Error::Input(_) => exit::INPUT,
         }
     }
 
