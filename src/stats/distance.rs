@@ -117,42 +117,15 @@ pub fn quantile_edges(sorted_baseline: &[f64], n_bins: usize) -> Vec<f64> {
     if x.is_empty() || n_bins <= 1 {
         return Vec::new();
     }
-    let last = x.len() - 1;
     let mut cuts: Vec<f64> = (1..n_bins)
-        .map(|k| {
-            // numpy: virtual index (n-1)·q, then a lerp that is exact at both ends.
-            let pos = last as f64 * (k as f64 / n_bins as f64);
-            let lo = (pos.floor() as usize).min(last);
-            let hi = (lo + 1).min(last);
-            let t = pos - lo as f64;
-            let (a, b) = (x[lo], x[hi]);
-            if t >= 0.5 {
-                b - (b - a) * (1.0 - t)
-            } else {
-                a + (b - a) * t
-            }
-        })
+        .filter_map(|k| quantile_sorted(x, k as f64 / n_bins as f64))
         .collect();
     cuts.sort_unstable_by(f64::total_cmp);
     cuts.dedup();
     cuts
 }
 
-/// numpy's default ("linear") quantile `q` ∈ [0, 1] of ascending, NaN-free values, with
-/// numpy's lerp (exact at both ends); `None` when empty.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
-    let last = sorted.len().checked_sub(1)?;
-    let pos = last as f64 * q.clamp(0.0, 1.0);
-    let lo = (pos.floor() as usize).min(last);
-    let hi = (lo + 1).min(last);
-    let t = pos - lo as f64;
-    let (a, b) = (sorted[lo], sorted[hi]);
-    Some(if t >= 0.5 {
-        b - (b - a) * (1.0 - t)
-    } else {
-        a + (b - a) * t
-    })
-}
+pub use super::quantile::quantile_sorted;
 
 /// Counts of `sorted` in the bins (-∞, c1], (c1, c2], …, (c_last, +∞) defined by the cut
 /// points from [`quantile_edges`]; returns `edges.len() + 1` counts. O(n log k); the data

@@ -15,5 +15,6 @@ pub(crate) mod fixture;
 pub mod interval;
 pub mod ks;
 pub mod proportion;
+pub mod quantile;
 pub mod roc;
 pub mod sequential;

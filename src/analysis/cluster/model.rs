@@ -6,9 +6,10 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::kmeans::{fit_seeded, flat, nearest_all, sample_rows};
-use super::scaler::{sorted_median, Bound, Scaler, NO_CATEGORY, UNSEEN_CATEGORY};
+use super::scaler::{Bound, Scaler, NO_CATEGORY, UNSEEN_CATEGORY};
 use super::silhouette::silhouette_scores;
 use super::{ClusterError, ClusterParams, KChoice, SILHOUETTE_SAMPLE};
+use crate::stats::quantile::{median_sorted, quantile_sorted};
 
 /// A fitted clustering, ready to store in a baseline snapshot and to [`assign`](super::assign)
 /// serving cases with. Plain data: its JSON/YAML form is deterministic.
@@ -136,9 +137,9 @@ pub fn fit(batch: &RecordBatch, params: &ClusterParams) -> Result<ClusterModel, 
             ClusterSummary {
                 size: dist.len() as u64,
                 share: dist.len() as f64 / usable as f64,
-                distance_p50: quantile_linear(&dist, 0.50),
-                distance_p95: quantile_linear(&dist, 0.95),
-                distance_p99: quantile_linear(&dist, 0.99),
+                distance_p50: quantile_sorted(&dist, 0.50).unwrap_or(0.0),
+                distance_p95: quantile_sorted(&dist, 0.95).unwrap_or(0.0),
+                distance_p99: quantile_sorted(&dist, 0.99).unwrap_or(0.0),
                 description,
                 label,
             }
@@ -217,19 +218,6 @@ fn choose_k(
     Ok((fits.swap_remove(best), selection))
 }
 
-/// numpy's default ("linear") quantile of ascending values; 0 when empty.
-pub(crate) fn quantile_linear(sorted: &[f64], q: f64) -> f64 {
-    match sorted.len() {
-        0 => 0.0,
-        n => {
-            let h = (n - 1) as f64 * q;
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-        }
-    }
-}
-
 /// Per cluster: (feature, value) pairs and the short label.
 fn describe(
     bound: &Bound<'_>,
@@ -285,7 +273,7 @@ fn describe(
                     .filter_map(|&r| bound.raw_numeric(f, r))
                     .collect();
                 values.sort_unstable_by(f64::total_cmp);
-                let median = sorted_median(&values);
+                let median = median_sorted(&values).unwrap_or(f64::NAN);
                 let text = if median.is_nan() {
                     "(missing)".to_string()
                 } else {

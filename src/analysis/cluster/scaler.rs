@@ -141,18 +141,8 @@ fn numeric_scale(name: &str, observed: &mut [f64]) -> Option<NumericScale> {
         name: name.to_string(),
         mean,
         sd,
-        median: sorted_median(observed),
+        median: crate::stats::quantile::median_sorted(observed).unwrap_or(f64::NAN),
     })
-}
-
-/// Median of ascending values (mean of the middle two for an even count); NaN when empty.
-pub(crate) fn sorted_median(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => sorted[n / 2],
-        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
 }
 
 pub(crate) fn check_numeric(schema: &Schema, name: &str) -> Result<(), ClusterError> {

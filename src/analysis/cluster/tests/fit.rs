@@ -1,6 +1,5 @@
 //! Fitting: determinism, k selection, descriptions, dropped features, and the errors.
 
-use super::super::model::quantile_linear;
 use super::*;
 
 #[test]
@@ -189,15 +188,6 @@ fn rows_with_no_observed_feature_are_left_out_of_the_fit() {
         (model.baseline_rows, model.usable_rows, model.imputed_cells),
         (5, 4, 0)
     );
-}
-
-#[test]
-fn quantiles_follow_numpy_linear_interpolation() {
-    let v = [1.0, 2.0, 3.0, 4.0];
-    assert_eq!(quantile_linear(&v, 0.5), 2.5);
-    assert!((quantile_linear(&v, 0.99) - 3.97).abs() < 1e-12);
-    assert_eq!(quantile_linear(&[5.0], 0.95), 5.0);
-    assert_eq!(quantile_linear(&[], 0.95), 0.0);
 }
 
 #[test]

@@ -1,0 +1,202 @@
+//! The unit index (UID → unit, in order of first appearance) and the per-unit
+//! aggregation: numeric values are the median over a unit's instances, categorical values
+//! its first instance's.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{Float64Builder, StringBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, ArrayRef, UInt32Array};
+use arrow_schema::DataType;
+
+use crate::stats::quantile::median;
+
+/// Units keyed by UID in order of first appearance (deterministic: `scan` writes rows in
+/// sorted path order). The hash table holds unit numbers only (4 bytes a slot, the key is
+/// read back from the unit's first row), hashed with aHash: on a million 60-byte UIDs,
+/// SipHash and a map of `&str` keys were the largest cost and ~50 MB of a drift run.
+pub(super) struct UnitIndex<'a> {
+    keys: &'a arrow_array::StringArray,
+    hasher: ahash::RandomState,
+    table: hashbrown::HashTable<u32>,
+    /// Unit → its first row.
+    pub(super) first_row: Vec<u32>,
+    /// Row → its unit (`u32::MAX`: no key).
+    unit_of_row: Vec<u32>,
+}
+
+impl<'a> UnitIndex<'a> {
+    pub(super) fn build(keys: &'a arrow_array::StringArray) -> UnitIndex<'a> {
+        let hasher = crate::table::fast_hasher();
+        let mut index = UnitIndex {
+            keys,
+            table: hashbrown::HashTable::with_capacity(keys.len()),
+            first_row: Vec::new(),
+            unit_of_row: vec![u32::MAX; keys.len()],
+            hasher,
+        };
+        for i in 0..keys.len() {
+            if keys.is_valid(i) {
+                index.unit_of_row[i] = index.insert(keys.value(i), i as u32);
+            }
+        }
+        index
+    }
+
+    pub(super) fn insert(&mut self, key: &str, row: u32) -> u32 {
+        let (keys, first_row, hasher) = (self.keys, &mut self.first_row, &self.hasher);
+        let hash = hasher.hash_one(key);
+        let entry = self.table.entry(
+            hash,
+            |&u| keys.value(first_row[u as usize] as usize) == key,
+            |&u| hasher.hash_one(keys.value(first_row[u as usize] as usize)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let unit = first_row.len() as u32;
+                first_row.push(row);
+                e.insert(unit);
+                unit
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        self.table
+            .find(hash, |&u| self.key(u as usize) == key)
+            .copied()
+    }
+
+    pub(super) fn n_units(&self) -> usize {
+        self.first_row.len()
+    }
+
+    pub(super) fn key(&self, unit: usize) -> &'a str {
+        self.keys.value(self.first_row[unit] as usize)
+    }
+
+    /// Every row is its own unit, in order.
+    pub(super) fn is_identity(&self, rows: usize) -> bool {
+        self.first_row.len() == rows
+            && self
+                .first_row
+                .iter()
+                .enumerate()
+                .all(|(i, &r)| r as usize == i)
+    }
+
+    /// Rows grouped by unit with a counting sort that keeps file order inside each unit.
+    pub(super) fn group_rows(&self, rows: usize) -> UnitRows {
+        let n = self.n_units();
+        let mut starts = vec![0u32; n + 1];
+        for &u in self.unit_of_row.iter().filter(|&&u| u != u32::MAX) {
+            starts[u as usize + 1] += 1;
+        }
+        for u in 0..n {
+            starts[u + 1] += starts[u];
+        }
+        let mut order = vec![0u32; starts[n] as usize];
+        let mut fill = starts.clone();
+        for (i, &u) in self.unit_of_row[..rows]
+            .iter()
+            .enumerate()
+            .filter(|(_, &u)| u != u32::MAX)
+        {
+            order[fill[u as usize] as usize] = i as u32;
+            fill[u as usize] += 1;
+        }
+        UnitRows { starts, order }
+    }
+}
+
+/// Each unit's rows: `order[starts[u]..starts[u + 1]]`.
+pub(super) struct UnitRows {
+    starts: Vec<u32>,
+    order: Vec<u32>,
+}
+
+impl UnitRows {
+    pub(super) fn rows(&self, unit: usize) -> &[u32] {
+        &self.order[self.starts[unit] as usize..self.starts[unit + 1] as usize]
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    pub(super) fn single(&self) -> bool {
+        self.starts.windows(2).all(|w| w[1] - w[0] == 1)
+    }
+}
+
+/// Median of each unit's non-null values (numeric columns of any integer/float type).
+pub(super) fn unit_medians(column: &ArrayRef, units: &UnitRows) -> Result<ArrayRef, String> {
+    let values = arrow_cast::cast(column, &DataType::Float64).map_err(|e| e.to_string())?;
+    let values = values.as_primitive::<Float64Type>();
+    let mut out = Float64Builder::with_capacity(units.len());
+    let mut scratch = Vec::new();
+    for rows in (0..units.len()).map(|u| units.rows(u)) {
+        scratch.clear();
+        scratch.extend(
+            rows.iter()
+                .map(|&r| r as usize)
+                .filter(|&r| values.is_valid(r))
+                .map(|r| values.value(r))
+                .filter(|v| v.is_finite()),
+        );
+        out.append_option(median(&mut scratch));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// One value per single-instance unit (the rows `firsts`, or every row in order), as f64
+/// with non-finite values as null (the same answer [`unit_medians`] gives for a unit of
+/// one). A float column without non-finite values is shared, not copied.
+pub(super) fn single_numeric(
+    column: &ArrayRef,
+    firsts: Option<&UInt32Array>,
+) -> Result<ArrayRef, String> {
+    let taken = match firsts {
+        Some(firsts) => {
+            arrow_select::take::take(column.as_ref(), firsts, None).map_err(|e| e.to_string())?
+        }
+        None => column.clone(),
+    };
+    let cast = arrow_cast::cast(&taken, &DataType::Float64).map_err(|e| e.to_string())?;
+    let values = cast.as_primitive::<Float64Type>();
+    if values.iter().flatten().all(f64::is_finite) {
+        return Ok(cast);
+    }
+    Ok(Arc::new(
+        values
+            .iter()
+            .map(|v| v.filter(|v| v.is_finite()))
+            .collect::<arrow_array::Float64Array>(),
+    ))
+}
+
+/// The first instance's value; booleans become `yes`/`no`.
+pub(super) fn unit_first(column: &ArrayRef, units: &UnitRows) -> Result<ArrayRef, String> {
+    let mut out = StringBuilder::with_capacity(units.len(), units.len() * 8);
+    match column.data_type() {
+        DataType::Boolean => {
+            let b = column.as_boolean();
+            for u in 0..units.len() {
+                let r = units.rows(u)[0] as usize;
+                out.append_option(b.is_valid(r).then(|| if b.value(r) { "yes" } else { "no" }));
+            }
+        }
+        _ => {
+            let text = arrow_cast::cast(column, &DataType::Utf8).map_err(|e| e.to_string())?;
+            let text = text.as_string::<i32>();
+            for u in 0..units.len() {
+                let r = units.rows(u)[0] as usize;
+                out.append_option(text.is_valid(r).then(|| text.value(r)));
+            }
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
