@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod audit;
 mod cluster;
 mod drift;
 mod gate;
@@ -20,6 +21,7 @@ mod performance;
 mod subgroups;
 mod tags;
 
+pub use audit::{DrillConfig, SequentialConfig};
 pub use cluster::{AutoK, ClusterConfig, ClusterK};
 pub use drift::DriftConfig;
 pub use gate::{GateConfig, GateMargins};
@@ -63,27 +65,9 @@ pub struct Config {
     /// `postmarket drill`: what a scenario must meet.
     #[serde(default, skip_serializing_if = "DrillConfig::is_default")]
     pub drill: DrillConfig,
-}
-
-/// `postmarket drill`: a scenario fails (in its JUnit) when its median delay exceeds this.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DrillConfig {
-    pub max_delay_nights: u32,
-}
-
-impl Default for DrillConfig {
-    fn default() -> Self {
-        DrillConfig {
-            max_delay_nights: 3,
-        }
-    }
-}
-
-impl DrillConfig {
-    fn is_default(&self) -> bool {
-        self == &DrillConfig::default()
-    }
+    /// `audit --history`: the sequential rule over nights (docs/statistics.md).
+    #[serde(default, skip_serializing_if = "SequentialConfig::is_default")]
+    pub sequential: SequentialConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +129,7 @@ impl Config {
         self.gate.validate()?;
         self.cluster.validate(&known)?;
         self.logs.validate()?;
+        self.sequential.validate()?;
         Ok(())
     }
 

@@ -291,3 +291,26 @@ fn history_needs_a_window() {
         "{stderr}"
     );
 }
+
+/// The cron line in examples/nightly/postmarket.cron is a valid command line: run as it is
+/// (its dates filled in, its paths absent here) it fails on the missing baseline — an input
+/// error, exit 3 — not on its arguments (exit 2).
+#[test]
+fn the_cron_example_is_a_valid_command_line() {
+    let cron = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/nightly/postmarket.cron"),
+    )
+    .unwrap();
+    let line = cron
+        .lines()
+        .find(|l| l.contains("postmarket audit"))
+        .expect("a cron line");
+    let command = &line[line.find("postmarket audit").unwrap() + "postmarket ".len()..];
+    let command = command
+        .replace("$(date -u +\\%Y\\%m\\%d)", "20261130")
+        .replace("$(date -u +\\%F)", "2026-11-30");
+    let args: Vec<&str> = command.split_whitespace().collect();
+    let wd = Workdir::new();
+    let stderr = wd.run_expect(&args, 3);
+    assert!(stderr.contains("baselines/edema-net-2.1.0"), "{stderr}");
+}

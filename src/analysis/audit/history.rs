@@ -12,7 +12,6 @@ use crate::analysis::window::Window;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::history::{CheckKey, History, NewRun};
-use crate::stats::sequential::Cusum;
 use crate::table::window::{rfc3339, Window as Span};
 
 /// What one night's audit reads.
@@ -67,13 +66,14 @@ pub fn record(
     let config_sha256 = sha256_bytes(config.to_yaml().as_bytes());
     let baseline_sha256 = snapshot.manifest_sha256.clone();
     let sequence = history.sequence(&baseline_sha256, &config_sha256, &span)?;
-    let cusum = Cusum::default();
-    sequential::apply_all(
-        &mut report.checks,
-        |c| sequence.sequential_statistic(&CheckKey::of(c)),
-        &cusum,
-    );
-    report.refresh();
+    if let Some(cusum) = config.sequential.cusum() {
+        sequential::apply_all(
+            &mut report.checks,
+            |c| sequence.sequential_statistic(&CheckKey::of(c)),
+            &cusum,
+        );
+        report.refresh();
+    }
     for check in report.checks.iter_mut().chain(report.findings.iter_mut()) {
         let key = CheckKey::of(check);
         check.trend = sequence.trend(&key);
