@@ -68,6 +68,10 @@ pub enum Error {
     /// carries no credentials and no query).
     #[error("DICOMweb {url}: {message}")]
     Remote { url: String, message: String },
+    /// A module's own typed error (e.g. `table::parquet::ParquetFileError`), kept whole:
+    /// its message is this error's and its causes are the chain. An input or output failure.
+    #[error(transparent)]
+    Input(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 impl Error {
@@ -87,7 +91,8 @@ impl Error {
             | Error::Encode { .. }
             | Error::Strict { .. }
             | Error::ReadHistory { .. }
-            | Error::Remote { .. } => exit::INPUT,
+            | Error::Remote { .. }
+            | Error::Input(_) => exit::INPUT,
         }
     }
 

@@ -149,5 +149,5 @@ pub fn load_inferences(path: &Path) -> Result<RecordBatch> {
             }
         }
     }
-    concat(path, batches)
+    Ok(concat(path, batches)?)
 }

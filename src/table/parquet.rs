@@ -1,18 +1,97 @@
 //! Writing Arrow record batches to Parquet with zstd, batch by batch, so memory stays flat
 //! however many rows a command produces. The file appears only once it is complete
 //! ([`crate::atomic`]): a failed write leaves the previous file or none.
+//!
+//! Failures are a [`ParquetFileError`], one variant per action that can fail, carrying the
+//! path and keeping the I/O, Parquet or Arrow error as its `source` (the pattern for typed
+//! module errors: the CLI prints the chain under "Caused by:"). It converts into
+//! [`crate::error::Error`] whole, as an input/output failure (exit 3).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_schema::{ArrowError, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
+
+/// What failed while reading or writing a Parquet file, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ParquetFileError {
+    #[error("could not read {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a readable Parquet file")]
+    ReadFooter {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    #[error("{path}: could not plan the read of its columns")]
+    PlanRead {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    #[error("{path}: could not decode a batch of rows")]
+    DecodeBatch {
+        path: PathBuf,
+        #[source]
+        source: ArrowError,
+    },
+    #[error("{path}: has no rows")]
+    NoRows { path: PathBuf },
+    #[error("{path}: could not join its batches into one table")]
+    JoinBatches {
+        path: PathBuf,
+        #[source]
+        source: ArrowError,
+    },
+    /// An I/O failure underneath the writer: the `io::Error` is the cause (a full disk
+    /// reads as one).
+    #[error("could not write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not write {path}: Parquet encoding failed while {action}")]
+    Encode {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+}
+
+impl ParquetFileError {
+    /// The file concerned.
+    pub fn path(&self) -> &Path {
+        match self {
+            ParquetFileError::Open { path, .. }
+            | ParquetFileError::ReadFooter { path, .. }
+            | ParquetFileError::PlanRead { path, .. }
+            | ParquetFileError::DecodeBatch { path, .. }
+            | ParquetFileError::NoRows { path }
+            | ParquetFileError::JoinBatches { path, .. }
+            | ParquetFileError::Write { path, .. }
+            | ParquetFileError::Encode { path, .. } => path,
+        }
+    }
+}
+
+impl From<ParquetFileError> for Error {
+    fn from(e: ParquetFileError) -> Self {
+        Error::Input(Box::new(e))
+    }
+}
 
 /// A Parquet file being written; call [`TableWriter::finish`] to put it in place. Dropped
 /// without `finish` (an error on the way), it leaves nothing behind.
@@ -33,8 +112,8 @@ impl TableWriter {
             .set_max_row_group_row_count(Some(128 * 1024))
             .set_created_by(concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string())
             .build();
-        let writer =
-            ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| write_error(path, e))?;
+        let writer = ArrowWriter::try_new(file, schema, Some(props))
+            .map_err(|e| write_error(path, "starting the file", e))?;
         Ok(TableWriter {
             path: path.to_path_buf(),
             writer,
@@ -46,7 +125,7 @@ impl TableWriter {
         self.rows += batch.num_rows() as u64;
         self.writer
             .write(batch)
-            .map_err(|e| write_error(&self.path, e))
+            .map_err(|e| write_error(&self.path, "writing a batch", e).into())
     }
 
     /// Writes the footer, puts the file in place and returns the number of rows written.
@@ -62,33 +141,40 @@ impl TableWriter {
         let file = self
             .writer
             .into_inner()
-            .map_err(|e| write_error(&self.path, e))?;
+            .map_err(|e| write_error(&self.path, "writing the footer", e))?;
         Ok((self.rows, file))
     }
 }
 
-/// An I/O failure underneath the Parquet writer keeps its `io::Error` as the cause (a full
-/// disk reads as one); anything else is an encoding error.
-fn write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
+/// An I/O failure underneath the Parquet writer keeps its `io::Error` as the cause;
+/// anything else is an encoding error.
+fn write_error(
+    path: &Path,
+    action: &'static str,
+    e: parquet::errors::ParquetError,
+) -> ParquetFileError {
+    let path = path.to_path_buf();
     match e {
         parquet::errors::ParquetError::External(source) => {
             match source.downcast::<std::io::Error>() {
-                Ok(io) => Error::write(path, *io),
-                Err(other) => Error::Encode {
-                    path: path.to_path_buf(),
-                    message: other.to_string(),
+                Ok(io) => ParquetFileError::Write { path, source: *io },
+                Err(other) => ParquetFileError::Encode {
+                    path,
+                    action,
+                    source: parquet::errors::ParquetError::External(other),
                 },
             }
         }
-        other => Error::Encode {
-            path: path.to_path_buf(),
-            message: other.to_string(),
+        source => ParquetFileError::Encode {
+            path,
+            action,
+            source,
         },
     }
 }
 
 /// Reads every batch of a Parquet file.
-pub fn read_all(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+pub fn read_all(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>), ParquetFileError> {
     read_columns(path, None)
 }
 
@@ -96,13 +182,19 @@ pub fn read_all(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
 /// concatenation copies it again): every column, or only the top-level ones in `wanted`
 /// (names the file lacks are left for the caller to report). Returns the file's full
 /// schema, so callers can still check columns they did not read.
-pub fn read_columns(path: &Path, wanted: Option<&[&str]>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let file = File::open(path).map_err(|source| Error::ReadInput {
+pub fn read_columns(
+    path: &Path,
+    wanted: Option<&[&str]>,
+) -> Result<(SchemaRef, Vec<RecordBatch>), ParquetFileError> {
+    let file = File::open(path).map_err(|source| ParquetFileError::Open {
         path: path.to_path_buf(),
         source,
     })?;
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| Error::invalid(path, format!("not a readable Parquet file: {e}")))?;
+        .map_err(|source| ParquetFileError::ReadFooter {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let schema = builder.schema().clone();
     let rows = builder.metadata().file_metadata().num_rows().max(1) as usize;
     let builder = match wanted {
@@ -121,11 +213,18 @@ pub fn read_columns(path: &Path, wanted: Option<&[&str]>) -> Result<(SchemaRef, 
     let reader = builder
         .with_batch_size(rows.min(MAX_BATCH_ROWS))
         .build()
-        .map_err(|e| Error::invalid(path, e.to_string()))?;
+        .map_err(|source| ParquetFileError::PlanRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let read_schema = arrow_array::RecordBatchReader::schema(&reader);
-    let mut batches = reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::invalid(path, e.to_string()))?;
+    let mut batches =
+        reader
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| ParquetFileError::DecodeBatch {
+                path: path.to_path_buf(),
+                source,
+            })?;
     // A file without rows is a table without rows (a night with no cases), not an error:
     // its one empty batch carries the columns read.
     if batches.is_empty() {
@@ -139,13 +238,113 @@ pub fn read_columns(path: &Path, wanted: Option<&[&str]>) -> Result<(SchemaRef, 
 const MAX_BATCH_ROWS: usize = 4 * 1024 * 1024;
 
 /// One batch from many (empty input gives an error naming the file).
-pub fn concat(path: &Path, mut batches: Vec<RecordBatch>) -> Result<RecordBatch> {
+pub fn concat(path: &Path, mut batches: Vec<RecordBatch>) -> Result<RecordBatch, ParquetFileError> {
     if batches.len() == 1 {
         return Ok(batches.pop().expect("one batch"));
     }
     let Some(first) = batches.first() else {
-        return Err(Error::invalid(path, "has no rows"));
+        return Err(ParquetFileError::NoRows {
+            path: path.to_path_buf(),
+        });
     };
-    arrow_select::concat::concat_batches(&first.schema(), &batches)
-        .map_err(|e| Error::invalid(path, e.to_string()))
+    arrow_select::concat::concat_batches(&first.schema(), &batches).map_err(|source| {
+        ParquetFileError::JoinBatches {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::sync::Arc;
+
+    use arrow_array::Int32Array;
+    use arrow_schema::{DataType, Field, Schema};
+
+    use super::*;
+
+    fn batch(name: &str, values: Vec<i32>) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Int32, false)]));
+        RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(values))]).unwrap()
+    }
+
+    #[test]
+    fn a_missing_file_is_open_with_the_io_error_as_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.parquet");
+        let err = read_all(&path).unwrap_err();
+        let ParquetFileError::Open { source, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(err.path(), path);
+        assert_eq!(
+            err.to_string(),
+            format!("could not read {}", path.display())
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_parquet_keeps_the_parquet_error_as_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.parquet");
+        std::fs::write(&path, b"these are not the bytes of a Parquet file").unwrap();
+        let err = read_columns(&path, None).unwrap_err();
+        assert!(
+            matches!(err, ParquetFileError::ReadFooter { .. }),
+            "{err:?}"
+        );
+        assert!(err
+            .to_string()
+            .ends_with("notes.parquet: not a readable Parquet file"));
+        let cause = err
+            .source()
+            .expect("the Parquet error as source")
+            .to_string();
+        assert!(!cause.is_empty());
+        // Through the crate's error: the same message, the same chain, exit code 3.
+        let top: Error = err.into();
+        assert_eq!(top.exit_code(), crate::error::exit::INPUT);
+        assert!(top.to_string().ends_with("not a readable Parquet file"));
+        assert_eq!(top.source().map(|s| s.to_string()), Some(cause));
+    }
+
+    #[test]
+    fn batches_that_cannot_be_joined_say_so_with_the_arrow_error() {
+        let path = Path::new("two.parquet");
+        let text = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("a", DataType::Utf8, false)])),
+            vec![Arc::new(arrow_array::StringArray::from(vec!["x"]))],
+        )
+        .unwrap();
+        let err = concat(path, vec![batch("a", vec![1]), text]).unwrap_err();
+        assert!(
+            matches!(err, ParquetFileError::JoinBatches { .. }),
+            "{err:?}"
+        );
+        assert!(err.source().is_some());
+        let err = concat(path, Vec::new()).unwrap_err();
+        assert_eq!(err.to_string(), "two.parquet: has no rows");
+    }
+
+    #[test]
+    fn a_table_round_trips_and_an_empty_file_reads_as_an_empty_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut w = TableWriter::create(&path, batch("a", vec![]).schema()).unwrap();
+        w.write(&batch("a", vec![1, 2, 3])).unwrap();
+        assert_eq!(w.finish().unwrap(), 3);
+        let (_, batches) = read_all(&path).unwrap();
+        assert_eq!(concat(&path, batches).unwrap().num_rows(), 3);
+        let empty = dir.path().join("e.parquet");
+        TableWriter::create(&empty, batch("a", vec![]).schema())
+            .unwrap()
+            .finish()
+            .unwrap();
+        let (_, batches) = read_all(&empty).unwrap();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].num_rows(), 0);
+    }
 }

@@ -59,3 +59,28 @@ fn a_bad_cluster_section_is_a_usage_error_before_any_baseline_is_built() {
         "nothing is written on a config error"
     );
 }
+
+#[test]
+fn a_file_that_is_not_parquet_names_the_file_and_shows_the_cause() {
+    let wd = Workdir::new();
+    wd.write("h.parquet", "PATIENT^CANARY is not a Parquet footer");
+    let stderr = wd.run_expect(
+        &[
+            "baseline",
+            "--headers",
+            "h.parquet",
+            "--inferences",
+            "h.parquet",
+            "-o",
+            "snap",
+        ],
+        3,
+    );
+    let (head, cause) = stderr.split_once("Caused by:").expect(&stderr);
+    assert!(
+        head.contains("h.parquet: not a readable Parquet file"),
+        "{stderr}"
+    );
+    assert!(cause.contains("Parquet error"), "{stderr}");
+    assert!(!stderr.contains("CANARY"), "{stderr}");
+}

@@ -11,6 +11,7 @@ mod cluster;
 mod dicomweb;
 mod drift;
 mod drill;
+mod examples;
 mod explore;
 mod fake_dicomweb;
 mod features;

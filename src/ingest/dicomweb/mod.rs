@@ -170,9 +170,8 @@ pub fn scan_to_parquet(options: &Options, output: &Path) -> Result<Summary> {
 }
 
 fn field_index(name: &str) -> usize {
-    schema::HEADER_FIELDS
-        .iter()
-        .position(|(n, _)| *n == name)
+    schema::headers_schema(&[])
+        .index_of(name)
         .expect("known header column")
 }
 
