@@ -60,7 +60,7 @@ fn a_failed_report_write_keeps_the_previous_report_whole() {
         "out/junit.xml",
     ];
     wd.run_expect(&args, 0);
-    let before: Vec<Vec<u8>> = ["report.json", "report.md", "junit.xml"]
+    let before: Vec<Vec<u8>> = ["report.json", "report.md", "report.html", "junit.xml"]
         .iter()
         .map(|f| std::fs::read(wd.path(&format!("out/{f}"))).unwrap())
         .collect();
@@ -71,14 +71,14 @@ fn a_failed_report_write_keeps_the_previous_report_whole() {
 
     let out = run_limited(&wd, 64, &args);
     assert_failed_writing(&out, "out/report.json");
-    let after: Vec<Vec<u8>> = ["report.json", "report.md", "junit.xml"]
+    let after: Vec<Vec<u8>> = ["report.json", "report.md", "report.html", "junit.xml"]
         .iter()
         .map(|f| std::fs::read(wd.path(&format!("out/{f}"))).unwrap())
         .collect();
     assert!(before == after, "the previous reports are untouched");
     assert_eq!(
         entries(&wd.path("out")),
-        ["junit.xml", "report.json", "report.md"],
+        ["junit.xml", "report.html", "report.json", "report.md"],
         "no temporary file left behind"
     );
 }

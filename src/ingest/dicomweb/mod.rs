@@ -170,8 +170,9 @@ pub fn scan_to_parquet(options: &Options, output: &Path) -> Result<Summary> {
 }
 
 fn field_index(name: &str) -> usize {
-    schema::headers_schema(&[])
-        .index_of(name)
+    crate::table::columns::HeaderColumn::ALL
+        .iter()
+        .position(|c| c.name() == name)
         .expect("known header column")
 }
 
