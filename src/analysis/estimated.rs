@@ -90,11 +90,26 @@ pub fn fit_calibration(scores: &[f64], labels: &[bool]) -> Result<CalibrationMap
     })
 }
 
-/// An estimate and its standard error.
+/// An estimate and its standard errors.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Estimate {
     pub value: f64,
+    /// Where this window's realized value will land once its labels arrive: the spread of
+    /// the labels drawn from their probabilities, the window's cases held fixed.
     pub se: f64,
+    /// How much the estimate itself moves from window to window of the same population:
+    /// the case mix's sampling variance (delta method for a ratio of means over cases).
+    /// "Has the population's metric fallen?" needs both; at 200 cases a chance mix of
+    /// easy and hard cases moved small groups' estimates past the margin.
+    pub mix: f64,
+}
+
+impl Estimate {
+    /// The standard error of the estimate as a claim about the population: label spread
+    /// and case mix together (the realized metric's own variance, by total variance).
+    pub fn se_population(&self) -> f64 {
+        self.se.hypot(self.mix)
+    }
 }
 
 /// Estimated metrics of one group of serving cases.
@@ -164,9 +179,17 @@ fn ratio_random(q: &[f64], in_num: &[bool]) -> Option<Estimate> {
     }
     let r = a / b;
     let var = (va * (1.0 - 2.0 * r) + r * r * vb) / (b * b);
+    // Over cases, R = Σa_i / Σb_i with a_i = q_i·[num], b_i = q_i: Var ≈ Σ(a_i − R·b_i)² / (Σb)².
+    let mix: f64 = q
+        .iter()
+        .zip(in_num)
+        .map(|(&q, &num)| (f64::from(u8::from(num)) - r) * q)
+        .map(|d| d * d)
+        .sum();
     Some(Estimate {
         value: r,
         se: var.max(0.0).sqrt().max(se_floor(b)),
+        mix: mix.sqrt() / b,
     })
 }
 
@@ -188,9 +211,21 @@ fn ratio_fixed(q: &[f64], in_den: &[bool]) -> Option<Estimate> {
             n += 1.0;
         }
     }
-    (n > 0.0).then(|| Estimate {
-        value: a / n,
+    if n == 0.0 {
+        return None;
+    }
+    let r = a / n;
+    // Over cases, the mean of q over the denominator's cases: Σ(q_i − R)² / n².
+    let mix: f64 = q
+        .iter()
+        .zip(in_den)
+        .filter(|(_, &d)| d)
+        .map(|(&q, _)| (q - r) * (q - r))
+        .sum();
+    Some(Estimate {
+        value: r,
         se: (v.sqrt() / n).max(se_floor(n)),
+        mix: mix.sqrt() / n,
     })
 }
 
@@ -226,9 +261,11 @@ fn soft_auroc(scores: &[f64], p: &[f64]) -> Option<Estimate> {
     let var =
         (auc * (1.0 - auc) + (sum_p - 1.0) * (q1 - auc * auc) + (sum_q - 1.0) * (q2 - auc * auc))
             / (sum_p * sum_q);
+    // Hanley–McNeil is already the sampling variance of an AUROC over cases.
     Some(Estimate {
         value: auc,
         se: var.max(0.0).sqrt(),
+        mix: 0.0,
     })
 }
 
@@ -263,6 +300,7 @@ fn realized(m: &Metrics, metric: &str) -> Option<Estimate> {
             Estimate {
                 value: r.value,
                 se: binomial.max((r.value - r.ci.low) / z),
+                mix: 0.0,
             }
         })
     };
@@ -270,6 +308,7 @@ fn realized(m: &Metrics, metric: &str) -> Option<Estimate> {
         "auroc" => m.auroc.map(|(auc, var, _)| Estimate {
             value: auc,
             se: var.sqrt(),
+            mix: 0.0,
         }),
         "sensitivity" => rate(m.sensitivity),
         "specificity" => rate(m.specificity),
@@ -325,7 +364,7 @@ pub fn compare(
                 return c;
             };
             let d = s.value - b.value;
-            let se = (s.se * s.se + b.se * b.se).sqrt();
+            let se = s.se_population().hypot(b.se);
             c.statistic = Some(d);
             c.p_value = Some(if se > 0.0 {
                 Normal::standard().cdf((d + margin) / se)

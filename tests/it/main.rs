@@ -17,6 +17,7 @@ mod fake_dicomweb;
 mod features;
 mod gate;
 mod golden;
+mod html;
 mod layers;
 mod logs;
 mod orthanc;

@@ -108,3 +108,39 @@ fn a_baseline_without_both_classes_gets_no_map_and_says_why() {
     let few = fit_calibration(&[0.2, 0.3, 0.6, 0.9], &[false, true, false, true]).unwrap();
     assert_eq!(few.method(), "platt", "few labels: Platt");
 }
+
+#[test]
+fn the_case_mix_error_matches_a_simulation_of_windows() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9);
+    // One population; windows of 300 of its cases drawn again and again.
+    let case = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus| {
+        let s = rng.random::<f64>();
+        (s * s, s > 0.6, s)
+    };
+    let window = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus| {
+        let cases: Vec<(f64, bool, f64)> = (0..300).map(|_| case(rng)).collect();
+        let p: Vec<f64> = cases.iter().map(|c| c.0).collect();
+        let pred: Vec<bool> = cases.iter().map(|c| c.1).collect();
+        let scores: Vec<f64> = cases.iter().map(|c| c.2).collect();
+        estimate(&p, &pred, &scores)
+    };
+    let one = window(&mut rng);
+    let draws: Vec<Estimated> = (0..3000).map(|_| window(&mut rng)).collect();
+    for (name, got) in [("sensitivity", one.sensitivity), ("ppv", one.ppv)] {
+        let got = got.unwrap();
+        let values: Vec<f64> = draws
+            .iter()
+            .map(|e| e.metric(name).unwrap().value)
+            .collect();
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let sd =
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt();
+        assert!(
+            (sd / got.mix - 1.0).abs() < 0.15,
+            "{name}: simulated sd {sd} vs delta method {}",
+            got.mix
+        );
+        assert!(got.se_population() > got.se.max(got.mix));
+    }
+}

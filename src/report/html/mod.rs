@@ -73,7 +73,7 @@ pub fn render(report: &Report) -> String {
         class, "\">", mark, " ", headline(report), "</span></h1>");
     sections::context(&mut doc, report);
     h!(&mut doc; "</header>\n");
-    let performance = sections::metrics(report);
+    let performance = sections::forests(report);
     let clusters = report
         .checks
         .iter()
@@ -98,10 +98,10 @@ pub fn render(report: &Report) -> String {
     sections::summary(&mut doc, report);
     sections::findings(&mut doc, report);
     if !performance.is_empty() {
-        h!(&mut doc; "<section id=\"performance\"><h2>Performance by subgroup</h2><p>Each metric: the serving − baseline difference with its interval per subgroup; a fall counts when the whole interval is below the margin (dashed). Shapes: ▲ alert, ◆ warn, ● info, ○ pass.</p>");
-        for (metric, rows) in &performance {
-            h!(&mut doc; "<h3>", T(metric), "</h3>");
-            trend::forest(&mut doc, metric, rows);
+        h!(&mut doc; "<section id=\"performance\"><h2>Performance by subgroup</h2><p>Each metric: the difference with its interval per subgroup — serving − baseline where labels have arrived, estimate − baseline from calibrated scores, candidate − reference for a release gate; a fall counts when the whole interval is beyond the margin (dashed). Shapes: ▲ alert, ◆ warn, ● info, ○ pass.</p>");
+        for f in &performance {
+            h!(&mut doc; "<h3>", T(&f.heading()), "</h3>");
+            trend::forest(&mut doc, f);
         }
         h!(&mut doc; "</section>\n");
     }

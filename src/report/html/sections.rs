@@ -194,24 +194,80 @@ pub fn findings(doc: &mut Doc, report: &Report) {
     h!(doc; "</section>\n");
 }
 
-/// Realized performance checks with both sides' estimates, grouped by metric (in the
-/// report's order), all cases first.
-pub fn metrics(report: &Report) -> Vec<(String, Vec<&Check>)> {
-    let mut out: Vec<(String, Vec<&Check>)> = Vec::new();
-    let drawn = report.checks.iter().filter(|c| {
-        c.kind == Kind::Performance
-            && c.effect.is_some()
-            && c.extra.contains_key("baseline")
-            && c.extra.contains_key("serving")
-    });
-    for c in drawn {
-        match out.iter_mut().find(|(m, _)| *m == c.subject) {
-            Some((_, rows)) => rows.push(c),
-            None => out.push((c.subject.clone(), vec![c])),
+/// One forest plot: a metric's checks of one kind (all cases first, then each subgroup),
+/// what its two sides are called and where the margin is drawn.
+pub struct Forest<'a> {
+    pub kind: Kind,
+    pub metric: String,
+    /// The `extra` keys of the two sides ("baseline" → "serving").
+    pub sides: (&'static str, &'static str),
+    /// The difference at which a fall counts (negative for a metric where higher is better).
+    pub margin: f64,
+    pub rows: Vec<&'a Check>,
+}
+
+impl Forest<'_> {
+    /// The heading of the plot: the metric and what is compared.
+    pub fn heading(&self) -> String {
+        match self.kind {
+            Kind::EstimatedPerformance => format!("{} (estimated from scores)", self.metric),
+            Kind::Gate => format!("{} (candidate − reference)", self.metric),
+            _ => self.metric.clone(),
         }
     }
-    for (_, rows) in &mut out {
-        rows.sort_by_key(|c| c.subgroup.is_some());
+
+    /// The difference's interval of a row: the check's own, or for the gate the paired
+    /// interval it keeps in `extra`.
+    pub fn interval(&self, c: &Check) -> (Option<f64>, Option<f64>) {
+        match self.kind {
+            Kind::Gate => (
+                c.extra.get("ci_low").copied(),
+                c.extra.get("ci_high").copied(),
+            ),
+            _ => (c.effect_ci_low, c.effect_ci_high),
+        }
+    }
+}
+
+/// Performance checks with both sides' values, one forest per (kind, metric) in the
+/// report's order: realized (baseline → serving), estimated from calibrated scores
+/// (baseline → estimate) and the release gate (reference → candidate).
+pub fn forests(report: &Report) -> Vec<Forest<'_>> {
+    let mut out: Vec<Forest> = Vec::new();
+    for c in report.checks.iter().filter(|c| c.effect.is_some()) {
+        let sides = match c.kind {
+            Kind::Performance => ("baseline", "serving"),
+            Kind::EstimatedPerformance => ("baseline", "estimate"),
+            Kind::Gate if c.test != "count" => ("reference", "candidate"),
+            _ => continue,
+        };
+        if !c.extra.contains_key(sides.0) || !c.extra.contains_key(sides.1) {
+            continue;
+        }
+        match out
+            .iter_mut()
+            .find(|f| f.kind == c.kind && f.metric == c.subject)
+        {
+            Some(f) => f.rows.push(c),
+            None => {
+                // The gate's margin is a positive distance; Brier is worse when it rises.
+                let margin = match c.kind {
+                    Kind::Gate if c.subject == "Brier score" => c.threshold,
+                    Kind::Gate => -c.threshold,
+                    _ => c.threshold,
+                };
+                out.push(Forest {
+                    kind: c.kind,
+                    metric: c.subject.clone(),
+                    sides,
+                    margin,
+                    rows: vec![c],
+                });
+            }
+        }
+    }
+    for f in &mut out {
+        f.rows.sort_by_key(|c| c.subgroup.is_some());
     }
     out
 }

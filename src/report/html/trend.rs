@@ -3,6 +3,7 @@
 
 use super::charts::{clip, figure, marker, svg};
 use super::doc::{h, Doc, N, T};
+use super::sections::Forest;
 use crate::analysis::findings::{Check, Severity};
 use crate::format::short;
 
@@ -137,21 +138,19 @@ pub fn sparkline(doc: &mut Doc, check: &Check, tonight: &str, large: bool, share
     });
 }
 
-/// One metric's checks (all cases first, then each subgroup): the serving − baseline
-/// difference with its interval, the margin drawn, the baseline and serving estimates as
-/// text beside each row.
-pub fn forest(doc: &mut Doc, metric: &str, rows: &[&Check]) {
+/// One forest: per row (all cases first, then each subgroup) the difference with its
+/// interval, the margin drawn, the two sides' values as text beside each row.
+pub fn forest(doc: &mut Doc, f: &Forest) {
+    let rows = &f.rows;
     let row = 22.0;
     let (label_w, plot_w, text_w) = (210.0, 260.0, 130.0);
     let (w, ht) = (label_w + plot_w + text_w, 34.0 + row * rows.len() as f64);
-    let margin = rows.first().map_or(0.0, |c| c.threshold);
+    let margin = f.margin;
     let mut lo = margin.min(0.0);
     let mut hi = 0.0f64.max(margin);
     for c in rows {
-        for v in [c.effect, c.effect_ci_low, c.effect_ci_high]
-            .into_iter()
-            .flatten()
-        {
+        let (a, b) = f.interval(c);
+        for v in [c.effect, a, b].into_iter().flatten() {
             lo = lo.min(v);
             hi = hi.max(v);
         }
@@ -160,8 +159,10 @@ pub fn forest(doc: &mut Doc, metric: &str, rows: &[&Check]) {
     let (lo, hi) = (lo - pad, hi + pad);
     let x = |v: f64| label_w + plot_w * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
     let side = |c: &Check, k: &str| c.extra.get(k).copied();
+    let (before, after) = f.sides;
     let title = format!(
-        "{metric}: serving − baseline per subgroup with its interval, margin {}",
+        "{}: {after} − {before} per subgroup with its interval, margin {}",
+        f.metric,
         short(margin)
     );
     figure(
@@ -177,20 +178,20 @@ pub fn forest(doc: &mut Doc, metric: &str, rows: &[&Check]) {
                 "\" text-anchor=\"middle\">margin ", T(&short(margin)), "</text><text x=\"",
                 N(x(0.0)), "\" y=\"", N(bottom + 25.0), "\" text-anchor=\"middle\">0 (no change)</text>");
             h!(doc; "<text x=\"", N(label_w + plot_w + 8.0), "\" y=\"", N(bottom + 13.0),
-                "\">baseline → serving</text>");
+                "\">", T(&format!("{before} → {after}")), "</text>");
             for (i, c) in rows.iter().enumerate() {
                 let y = 8.0 + row * i as f64 + row / 2.0;
                 let name = clip(c.subgroup.as_deref().unwrap_or("all cases"), 30);
                 h!(doc; "<text x=\"", N(label_w - 8.0), "\" y=\"", N(y + 4.0), "\" text-anchor=\"end\">",
                     T(&name), "</text>");
-                if let (Some(a), Some(b)) = (c.effect_ci_low, c.effect_ci_high) {
+                if let (Some(a), Some(b)) = f.interval(c) {
                     h!(doc; "<line class=\"servl\" x1=\"", N(x(a)), "\" x2=\"", N(x(b)), "\" y1=\"",
                         N(y), "\" y2=\"", N(y), "\"/>");
                 }
                 if let Some(e) = c.effect {
                     marker(doc, c.severity, x(e), y, 5.5, "now");
                 }
-                let text = match (side(c, "baseline"), side(c, "serving")) {
+                let text = match (side(c, before), side(c, after)) {
                     (Some(b), Some(s)) => format!("{} → {}", short(b), short(s)),
                     _ => "—".to_string(),
                 };
@@ -199,12 +200,15 @@ pub fn forest(doc: &mut Doc, metric: &str, rows: &[&Check]) {
             }
         },
         |doc| {
-            h!(doc; "<tr><th>subgroup</th><th class=\"n\">baseline</th><th class=\"n\">serving</th><th class=\"n\">difference [interval]</th><th class=\"n\">n (baseline / serving)</th><th>severity</th></tr>");
+            h!(doc; "<tr><th>subgroup</th><th class=\"n\">", T(before), "</th><th class=\"n\">", T(after),
+                "</th><th class=\"n\">difference [interval]</th><th class=\"n\">n (", T(before), " / ",
+                T(after), ")</th><th>severity</th></tr>");
             for c in rows {
+                let (a, b) = f.interval(c);
                 h!(doc; "<tr><td>", T(c.subgroup.as_deref().unwrap_or("all cases")),
-                    "</td><td class=\"n\">", T(&opt(side(c, "baseline"))), "</td><td class=\"n\">",
-                    T(&opt(side(c, "serving"))), "</td><td class=\"n\">",
-                    T(&format!("{} [{}, {}]", opt(c.effect), opt(c.effect_ci_low), opt(c.effect_ci_high))),
+                    "</td><td class=\"n\">", T(&opt(side(c, before))), "</td><td class=\"n\">",
+                    T(&opt(side(c, after))), "</td><td class=\"n\">",
+                    T(&format!("{} [{}, {}]", opt(c.effect), opt(a), opt(b))),
                     "</td><td class=\"n\">", c.n_baseline, " / ", c.n_serving, "</td><td>",
                     T(c.severity.as_str()), "</td></tr>");
             }

@@ -1,0 +1,217 @@
+//! report.html in a real browser: Debian's `chromium-headless-shell` (`.ci/run` installs it
+//! and `poppler-utils`) opens the demo's last report from disk with every host name
+//! unresolvable, and the tests read what it made of the page: a screenshot that is not
+//! blank, a dark-mode screenshot that differs, a printed PDF whose text holds every
+//! finding's subject, and a DOM with no link or source off the page.
+//!
+//! Where no browser is installed the tests print a note and pass, unless
+//! `POSTMARKET_REQUIRE_BROWSER=1`, when they fail.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::workdir::Workdir;
+
+const BROWSERS: [&str; 3] = [
+    "/usr/bin/chromium-headless-shell",
+    "/usr/lib/chromium/headless_shell",
+    "/usr/bin/chromium",
+];
+
+fn browser() -> Option<&'static Path> {
+    let found = BROWSERS.iter().map(Path::new).find(|p| p.exists());
+    if found.is_none() {
+        if std::env::var("POSTMARKET_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("POSTMARKET_REQUIRE_BROWSER=1 but none of {BROWSERS:?} is installed");
+        }
+        eprintln!("note: no headless Chromium installed; skipping this browser test");
+    }
+    found
+}
+
+/// The demo, run once for all tests here: its folder (kept) and its last report.html.
+fn demo() -> &'static (PathBuf, PathBuf) {
+    static DEMO: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let wd = Workdir::new();
+        let out = wd.run(&["demo", "--dir", "d", "--cases", "700"]);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "demo failed:\n{stderr}");
+        let html = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("Open the last night's report: "))
+            .unwrap_or_else(|| panic!("the demo names its report.html:\n{stderr}"));
+        let dir = wd.keep();
+        let html = dir.join(html.trim());
+        assert!(html.is_file(), "{}", html.display());
+        (dir, html)
+    })
+}
+
+/// Runs the browser on `page` with no network: every host unresolvable, no background
+/// connections, a fresh profile in `scratch`.
+fn chromium(exe: &Path, scratch: &Path, extra: &[&str], page: &Path) -> Output {
+    let profile = tempfile::tempdir_in(scratch).unwrap();
+    let out = Command::new(exe)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("start the browser");
+    assert!(
+        out.status.success(),
+        "{exe:?} {extra:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The RGB pixels of a PNG.
+fn pixels(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let step = info.color_type.samples();
+    assert!(step >= 3, "an RGB(A) screenshot: {:?}", info.color_type);
+    let px = buf[..info.buffer_size()]
+        .chunks(step)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (info.width, info.height, px)
+}
+
+fn screenshot(exe: &Path, extra: &[&str], name: &str) -> Vec<[u8; 3]> {
+    let (dir, html) = demo();
+    let png = dir.join(name);
+    let mut args = vec!["--window-size=1200,1600".to_string()];
+    args.push(format!("--screenshot={}", png.display()));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    chromium(exe, dir, &args, html);
+    let (w, h, px) = pixels(&png);
+    assert_eq!((w, h), (1200, 1600), "{name}");
+    px
+}
+
+/// Share of pixels that are not the most common colour (the page's background).
+fn ink(px: &[[u8; 3]]) -> (f64, [u8; 3], usize) {
+    let mut counts = std::collections::HashMap::new();
+    for p in px {
+        *counts.entry(*p).or_insert(0usize) += 1;
+    }
+    let (bg, n) = counts.iter().max_by_key(|(_, n)| **n).unwrap();
+    (1.0 - *n as f64 / px.len() as f64, *bg, counts.len())
+}
+
+#[test]
+fn the_report_renders_and_its_dark_mode_differs() {
+    let Some(exe) = browser() else { return };
+    let light = screenshot(exe, &[], "light.png");
+    let (ink_light, bg_light, colours) = ink(&light);
+    assert!(
+        ink_light > 0.03 && colours > 50,
+        "not blank: {:.1}% ink, {colours} colours",
+        100.0 * ink_light
+    );
+    let luma = |c: [u8; 3]| u32::from(c[0]) + u32::from(c[1]) + u32::from(c[2]);
+    assert!(
+        luma(bg_light) > 600,
+        "a light page by default: {bg_light:?}"
+    );
+
+    // Headless Chromium ignores --force-dark-mode; Blink's setting (0 = dark) is what
+    // a reader's dark system setting gives the page: prefers-color-scheme: dark.
+    let dark = screenshot(
+        exe,
+        &["--blink-settings=preferredColorScheme=0"],
+        "dark.png",
+    );
+    let (ink_dark, bg_dark, _) = ink(&dark);
+    assert!(ink_dark > 0.03, "dark mode not blank");
+    assert!(luma(bg_dark) < 150, "a dark background: {bg_dark:?}");
+    let differ = light.iter().zip(&dark).filter(|(a, b)| a != b).count();
+    assert!(
+        differ * 2 > light.len(),
+        "{differ} of {} pixels differ",
+        light.len()
+    );
+}
+
+#[test]
+fn the_printed_report_holds_every_finding() {
+    let Some(exe) = browser() else { return };
+    let (dir, html) = demo();
+    let pdf = dir.join("report.pdf");
+    chromium(
+        exe,
+        dir,
+        &[
+            "--no-pdf-header-footer",
+            &format!("--print-to-pdf={}", pdf.display()),
+        ],
+        html,
+    );
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed with the browser");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(html.with_file_name("report.json")).unwrap())
+            .unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "the demo's last night has findings");
+    let subjects: HashSet<&str> = findings
+        .iter()
+        .map(|f| f["subject"].as_str().unwrap())
+        .collect();
+    for s in &subjects {
+        assert!(text.contains(s), "the PDF lacks the finding {s:?}");
+    }
+    // The collapsed tables print too: every check's row is in "All checks".
+    let checks = report["checks"].as_array().unwrap();
+    let last = checks.last().unwrap()["subject"].as_str().unwrap();
+    assert!(text.contains("All checks") && text.contains(last));
+    assert!(text.contains("Data:"), "chart data tables print");
+}
+
+#[test]
+fn the_page_links_to_nothing_off_the_page() {
+    let Some(exe) = browser() else { return };
+    let (dir, html) = demo();
+    let out = chromium(exe, dir, &["--dump-dom"], html);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("<svg"), "the DOM holds the charts");
+    assert!(dom.contains("Content-Security-Policy"));
+    for attr in ["src=", "href=", "xlink:href="] {
+        for (i, _) in dom.match_indices(attr) {
+            let value = dom[i + attr.len()..].trim_start_matches(['"', '\'']);
+            assert!(
+                !value.starts_with("http://")
+                    && !value.starts_with("https://")
+                    && !value.starts_with("//"),
+                "{attr}{}",
+                &value[..value.len().min(60)]
+            );
+        }
+    }
+    assert!(!dom.contains("<script"), "no script");
+}
