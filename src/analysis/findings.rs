@@ -183,10 +183,6 @@ pub struct Check {
     /// How to recompute the interval at another confidence (not serialised).
     #[serde(skip)]
     pub interval: Option<IntervalFn>,
-    /// The subgroup split (partition) the subgroup belongs to, where it has one: a realized
-    /// performance metric is corrected per split (not serialised; see [`family`]).
-    #[serde(skip)]
-    pub split: Option<usize>,
     /// For a check over all cases (or a whole subgroup split): the subgroup that explains
     /// it — the change is found there and in no other subgroup of the same split.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -233,7 +229,6 @@ impl Check {
             alert_threshold: 0.0,
             severity: Severity::Pass,
             interval: None,
-            split: None,
             explained_by: None,
             first_seen: None,
             trend: Vec::new(),
@@ -305,15 +300,10 @@ impl Check {
 /// effect, a realized performance fall, an estimated one) and where (all cases — the
 /// primary question, a few dozen checks — or a subgroup or label version, where the many
 /// chance results are). A realized performance metric's subgroup checks form a family per
-/// metric and subgroup split (sensitivity across the age bands; sensitivity on thick
-/// slices), as Holm or BH within one question would: pooling a metric's dozen subgroups
-/// made a fall confined to one subgroup pay for the others — a tenth of single-night
-/// thick-slice sensitivity falls were lost that way — and pooling all metrics × groups
-/// made it pay for sixty. A non-inferiority p-value of a subgroup whose metric did not
-/// move is far from its null boundary (the margin), so the extra families cost little
-/// specificity (docs/statistics.md gives the calibration). Each family gets its own
-/// Benjamini–Hochberg correction and its own false-coverage level.
-fn family(check: &Check) -> (u8, &str, Option<usize>) {
+/// metric (sensitivity across the dozen subgroups), as Holm or BH within a metric would:
+/// pooling all metrics × groups made a real fall in one subgroup pay for sixty tests. Each family
+/// gets its own Benjamini–Hochberg correction and its own false-coverage level.
+fn family(check: &Check) -> (u8, &str) {
     let claim = match (check.direction, check.kind) {
         (Direction::Larger, _) => 0,
         (Direction::Lower, Kind::EstimatedPerformance) => 2,
@@ -322,12 +312,12 @@ fn family(check: &Check) -> (u8, &str, Option<usize>) {
     let scope = u8::from(check.subgroup.is_some());
     // Estimated checks stay pooled across metrics: they are capped at warnings anyway, and
     // per metric they warned in 2.4% of null 200-case windows.
-    let (metric, split) = if claim == 1 && scope == 1 {
-        (check.subject.as_str(), check.split)
+    let metric = if claim == 1 && scope == 1 {
+        check.subject.as_str()
     } else {
-        ("", None)
+        ""
     };
-    (2 * claim + scope, metric, split)
+    (2 * claim + scope, metric)
 }
 
 /// Fills in q-values (Benjamini–Hochberg within each [`family`]) over every check with a
@@ -335,19 +325,19 @@ fn family(check: &Check) -> (u8, &str, Option<usize>) {
 /// then decides each severity.
 pub fn decide(checks: &mut [Check], fdr: f64) {
     let decidable = |c: &Check| c.p_value.is_some() && c.severity != Severity::Insufficient;
-    let mut families: Vec<(u8, String, Option<usize>)> = checks
+    let mut families: Vec<(u8, String)> = checks
         .iter()
         .filter(|c| decidable(c))
         .map(|c| {
-            let (f, metric, split) = family(c);
-            (f, metric.to_string(), split)
+            let (f, metric) = family(c);
+            (f, metric.to_string())
         })
         .collect();
     families.sort();
     families.dedup();
-    for (f, metric, split) in families {
+    for (f, metric) in families {
         let indexed: Vec<usize> = (0..checks.len())
-            .filter(|&i| decidable(&checks[i]) && family(&checks[i]) == (f, metric.as_str(), split))
+            .filter(|&i| decidable(&checks[i]) && family(&checks[i]) == (f, metric.as_str()))
             .collect();
         decide_family(checks, &indexed, fdr);
     }

@@ -63,13 +63,10 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
         ));
     }
 
-    // Each group: its label, baseline and serving masks, and its subgroup split.
-    type Group = (Option<String>, Vec<bool>, Vec<bool>, Option<usize>);
-    let mut groups: Vec<Group> = vec![(
+    let mut groups: Vec<(Option<String>, Vec<bool>, Vec<bool>)> = vec![(
         None,
         vec![true; baseline.num_rows()],
         vec![true; serving.num_rows()],
-        None,
     )];
     let mut drift_checks = Vec::new();
     let mut splits = Vec::new();
@@ -93,7 +90,7 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
             resolved
                 .groups
                 .into_iter()
-                .map(|g| (Some(g.label), g.baseline, g.serving, Some(g.partition))),
+                .map(|g| (Some(g.label), g.baseline, g.serving)),
         );
     }
     // Performance per label definition: serving labels made under each version, against
@@ -110,22 +107,17 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
                 Some(format!("label_version = {v}")),
                 vec![true; baseline.num_rows()],
                 mask,
-                None,
             ));
         }
     }
 
     let mut checks = Vec::new();
-    for (label, mb, ms, split) in &groups {
+    for (label, mb, ms) in &groups {
         let (lb, ls) = (b_side.labelled(mb), s_side.labelled(ms));
         let (mb_, ms_) = (metrics(&lb), metrics(&ls));
         checks.push(coverage(&ls, label.as_deref()));
         if has_labels {
-            checks.extend(
-                compare(&mb_, &ms_, label.as_deref(), &config.performance)
-                    .into_iter()
-                    .map(|c| Check { split: *split, ..c }),
-            );
+            checks.extend(compare(&mb_, &ms_, label.as_deref(), &config.performance));
             checks.push(concept::prevalence(
                 (mb_.positives, mb_.labelled),
                 (ms_.positives, ms_.labelled),
