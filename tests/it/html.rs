@@ -215,3 +215,100 @@ fn the_page_links_to_nothing_off_the_page() {
     }
     assert!(!dom.contains("<script"), "no script");
 }
+
+/// A manufacturer name as a hostile device or anonymiser might write it.
+const PLANTED: &str = "ACME<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+
+/// `drift` on a serving table whose manufacturer, on a third of the cases, is [`PLANTED`]:
+/// report.html holds it as text, and the browser builds no element from it.
+#[test]
+fn a_hostile_manufacturer_name_is_text_in_the_page() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+
+    let wd = Workdir::new();
+    wd.run_expect(
+        &[
+            "synth",
+            "--tables",
+            "--scenario",
+            "none",
+            "--cases",
+            "300",
+            "-o",
+            "s",
+        ],
+        0,
+    );
+    let (schema, batches) =
+        postmarket::table::parquet::read_all(&wd.path("s/serving/headers.parquet")).unwrap();
+    let at = schema.index_of("manufacturer").unwrap();
+    let file = std::fs::File::create(wd.path("planted.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None).unwrap();
+    for batch in &batches {
+        let old = batch
+            .column(at)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        let new: StringArray = (0..old.len())
+            .map(|i| Some(if i % 3 == 0 { PLANTED } else { old.value(i) }))
+            .collect();
+        let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+        columns[at] = Arc::new(new);
+        writer
+            .write(&RecordBatch::try_new(schema.clone(), columns).unwrap())
+            .unwrap();
+    }
+    writer.close().unwrap();
+    wd.run_expect(
+        &[
+            "baseline",
+            "--headers",
+            "s/baseline/headers.parquet",
+            "--inferences",
+            "s/baseline/inferences.parquet",
+            "-o",
+            "snap",
+        ],
+        0,
+    );
+    wd.run_expect(
+        &[
+            "drift",
+            "--baseline",
+            "snap",
+            "--headers",
+            "planted.parquet",
+            "-o",
+            "out",
+        ],
+        1,
+    );
+    let page = std::fs::read_to_string(wd.path("out/report.html")).unwrap();
+    let escaped =
+        "ACME&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;";
+    assert!(page.contains(escaped), "the name is in the page, as text");
+    assert!(
+        !page.contains("<script") && !page.contains("<img"),
+        "no element from it"
+    );
+
+    let Some(exe) = browser() else { return };
+    let out = chromium(
+        exe,
+        &wd.path(""),
+        &["--dump-dom"],
+        &wd.path("out/report.html"),
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("ACME&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "text in the DOM"
+    );
+    assert!(
+        !dom.contains("<script") && !dom.contains("<img"),
+        "no element in the DOM"
+    );
+}
