@@ -22,18 +22,7 @@ fn prepare(wd: &Workdir, scenario: &str, cases: &str) {
         ],
         0,
     );
-    wd.run_expect(
-        &[
-            "baseline",
-            "--headers",
-            "s/baseline/headers.parquet",
-            "--inferences",
-            "s/baseline/inferences.parquet",
-            "-o",
-            "snap",
-        ],
-        0,
-    );
+    wd.snapshot_of_synth();
 }
 
 fn audit(wd: &Workdir, extra: &[&str], code: i32) -> (Value, String) {

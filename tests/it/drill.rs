@@ -21,18 +21,7 @@ fn baseline(wd: &Workdir) {
         ],
         0,
     );
-    wd.run_expect(
-        &[
-            "baseline",
-            "--headers",
-            "s/baseline/headers.parquet",
-            "--inferences",
-            "s/baseline/inferences.parquet",
-            "-o",
-            "snap",
-        ],
-        0,
-    );
+    wd.snapshot_of_synth();
 }
 
 const DRILL: &[&str] = &[

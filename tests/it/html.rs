@@ -262,18 +262,7 @@ fn a_hostile_manufacturer_name_is_text_in_the_page() {
             .unwrap();
     }
     writer.close().unwrap();
-    wd.run_expect(
-        &[
-            "baseline",
-            "--headers",
-            "s/baseline/headers.parquet",
-            "--inferences",
-            "s/baseline/inferences.parquet",
-            "-o",
-            "snap",
-        ],
-        0,
-    );
+    wd.snapshot_of_synth();
     wd.run_expect(
         &[
             "drift",

@@ -64,6 +64,22 @@ impl Workdir {
         cmd
     }
 
+    /// `postmarket baseline` of the tables `synth -o s` wrote into the snapshot `snap`.
+    pub fn snapshot_of_synth(&self) {
+        self.run_expect(
+            &[
+                "baseline",
+                "--headers",
+                "s/baseline/headers.parquet",
+                "--inferences",
+                "s/baseline/inferences.parquet",
+                "-o",
+                "snap",
+            ],
+            0,
+        );
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("run postmarket")
     }
