@@ -49,7 +49,10 @@ fn demo() -> &'static (PathBuf, PathBuf) {
         let dir = wd.keep();
         let html = dir.join(html.trim());
         let bytes = std::fs::metadata(&html).unwrap().len();
-        assert!(bytes <= 300_000, "the demo's report.html is {bytes} bytes, over 300 KB");
+        assert!(
+            bytes <= 300_000,
+            "the demo's report.html is {bytes} bytes, over 300 KB"
+        );
         (dir, html)
     })
 }

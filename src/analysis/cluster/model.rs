@@ -235,35 +235,40 @@ fn describe(
         .map(|rows| {
             let mut description = Vec::new();
             let mut categories = Vec::new();
+            // The label's categories nest: each is counted among the cases that carry
+            // every majority value named before it, so that a mostly-CT cluster is not
+            // labelled with the MR scanner its CT cases lack ("CT, MAGNETOM Aera (27%)").
+            let mut within: Vec<usize> = rows.clone();
             for (f, scale) in scaler.categorical.iter().enumerate() {
-                let mut counts = vec![0u64; scale.categories.len()];
-                for &r in rows {
-                    let code = bound.code(f, r);
-                    if code != NO_CATEGORY && code != UNSEEN_CATEGORY {
-                        counts[code as usize] += 1;
+                let counts_in = |rows: &[usize]| {
+                    let mut counts = vec![0u64; scale.categories.len()];
+                    for &r in rows {
+                        let code = bound.code(f, r);
+                        if code != NO_CATEGORY && code != UNSEEN_CATEGORY {
+                            counts[code as usize] += 1;
+                        }
                     }
-                }
-                // Most common; the first in byte order on a tie.
-                let mode = counts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &c)| c > 0)
-                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
-                    .map(|(i, _)| scale.categories[i].clone());
-                let value = mode.clone().unwrap_or_else(|| "(missing)".to_string());
-                description.push((scale.name.clone(), value.clone()));
+                    counts
+                };
+                let value = mode(&counts_in(rows))
+                    .map_or_else(|| "(missing)".to_string(), |i| scale.categories[i].clone());
+                description.push((scale.name.clone(), value));
                 // The label names a category when it is most of the cluster's cases, gives
                 // its share when it is a large minority (a mixed cluster), and leaves it out
-                // below a quarter, where it would describe few of the cases.
-                let top = counts.iter().copied().max().unwrap_or(0);
-                let share = top as f64 / rows.len().max(1) as f64;
-                match mode {
-                    Some(mode) if share >= 0.5 => categories.push((scale.name.as_str(), mode)),
-                    Some(mode) if share >= 0.25 => categories.push((
+                // below a quarter, where it would describe few of the cases. Shares are of
+                // the whole cluster.
+                let counts = counts_in(&within);
+                let Some(top) = mode(&counts) else { continue };
+                let share = counts[top] as f64 / rows.len().max(1) as f64;
+                let name = scale.categories[top].clone();
+                if share >= 0.5 {
+                    within.retain(|&r| bound.code(f, r) == top as u32);
+                    categories.push((scale.name.as_str(), name));
+                } else if share >= 0.25 {
+                    categories.push((
                         scale.name.as_str(),
-                        format!("{mode} ({:.0}%)", 100.0 * share),
-                    )),
-                    _ => {}
+                        format!("{name} ({:.0}%)", 100.0 * share),
+                    ));
                 }
             }
             let mut numbers = Vec::new();
@@ -292,6 +297,16 @@ fn describe(
             (description, label(&categories, numbers))
         })
         .collect()
+}
+
+/// The most common category of `counts` (the first in byte order on a tie), if any.
+fn mode(counts: &[u64]) -> Option<usize> {
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i)
 }
 
 /// Categories (manufacturer and model read as one name), then the two numeric values whose
