@@ -98,18 +98,10 @@ pub struct Estimate {
     /// the labels drawn from their probabilities, the window's cases held fixed.
     pub se: f64,
     /// How much the estimate itself moves from window to window of the same population:
-    /// the case mix's sampling variance (delta method for a ratio of means over cases).
-    /// "Has the population's metric fallen?" needs both; at 200 cases a chance mix of
-    /// easy and hard cases moved small groups' estimates past the margin.
+    /// the case mix's sampling variance (delta method for a ratio of means over cases;
+    /// Hanley–McNeil for AUROC). The estimate uses no label, so this — not `se` — is its
+    /// standard error when two populations' estimates are compared.
     pub mix: f64,
-}
-
-impl Estimate {
-    /// The standard error of the estimate as a claim about the population: label spread
-    /// and case mix together (the realized metric's own variance, by total variance).
-    pub fn se_population(&self) -> f64 {
-        self.se.hypot(self.mix)
-    }
 }
 
 /// Estimated metrics of one group of serving cases.
@@ -189,7 +181,7 @@ fn ratio_random(q: &[f64], in_num: &[bool]) -> Option<Estimate> {
     Some(Estimate {
         value: r,
         se: var.max(0.0).sqrt().max(se_floor(b)),
-        mix: mix.sqrt() / b,
+        mix: (mix.sqrt() / b).max(se_floor(b)),
     })
 }
 
@@ -225,7 +217,7 @@ fn ratio_fixed(q: &[f64], in_den: &[bool]) -> Option<Estimate> {
     Some(Estimate {
         value: r,
         se: (v.sqrt() / n).max(se_floor(n)),
-        mix: mix.sqrt() / n,
+        mix: (mix.sqrt() / n).max(se_floor(n)),
     })
 }
 
@@ -261,11 +253,14 @@ fn soft_auroc(scores: &[f64], p: &[f64]) -> Option<Estimate> {
     let var =
         (auc * (1.0 - auc) + (sum_p - 1.0) * (q1 - auc * auc) + (sum_q - 1.0) * (q2 - auc * auc))
             / (sum_p * sum_q);
-    // Hanley–McNeil is already the sampling variance of an AUROC over cases.
+    // Hanley–McNeil is the sampling variance over cases of an AUROC with these class
+    // sizes: the case mix's too (about three times the soft estimate's own spread in
+    // scripts/calibrate_estimated.py, so the comparison is conservative for AUROC).
+    let se = var.max(0.0).sqrt();
     Some(Estimate {
         value: auc,
-        se: var.max(0.0).sqrt(),
-        mix: 0.0,
+        se,
+        mix: se,
     })
 }
 
@@ -320,12 +315,16 @@ fn realized(m: &Metrics, metric: &str) -> Option<Estimate> {
 
 pub const METRICS: [&str; 5] = ["auroc", "sensitivity", "specificity", "ppv", "npv"];
 
-/// The estimated-performance checks of one group: estimated serving against the baseline's
-/// realized value, under the same non-inferiority margins and interval rule as realized
-/// performance (decided later by [`super::findings::decide`]). `labelled`: the group's
+/// The estimated-performance checks of one group: the serving estimate against the same
+/// estimate on the baseline's cases of the group (`baseline`: its realized metrics, shown
+/// beside, and its estimate), under the same non-inferiority margins and interval rule as
+/// realized performance (decided later by [`super::findings::decide`]). Estimate against
+/// estimate, because the map is fitted over all cases: in a group it fits less well the
+/// baseline's realized value differs from its estimate when nothing moved. The difference's
+/// standard error is the two case mixes' (`Estimate::mix`). `labelled`: the group's
 /// realized metrics where labels exist, shown beside the estimate.
 pub fn compare(
-    baseline: &Metrics,
+    (baseline, baseline_estimate): (&Metrics, &Estimated),
     serving: &Estimated,
     labelled: Option<&Metrics>,
     subgroup: Option<&str>,
@@ -341,30 +340,36 @@ pub fn compare(
                 direction: Direction::Lower,
                 threshold: -margin,
                 alert_threshold: -margin,
-                n_baseline: baseline.labelled,
+                n_baseline: baseline_estimate.cases,
                 n_serving: serving.cases,
                 ..Check::new(Kind::EstimatedPerformance, metric, "non-inferiority (estimated)")
             };
             let scope = subgroup.map_or(String::new(), |g| format!(" for {g}"));
-            let enough = serving.cases as usize >= config.min_labelled
-                && baseline.labelled as usize >= config.min_labelled
-                && serving.enough(metric, config.min_positives as f64);
-            let (Some(b), Some(s), true) = (realized(baseline, metric), serving.metric(metric), enough)
-            else {
+            let enough = |e: &Estimated| {
+                e.cases as usize >= config.min_labelled
+                    && e.enough(metric, config.min_positives as f64)
+            };
+            let (Some(b), Some(s), true) = (
+                baseline_estimate.metric(metric),
+                serving.metric(metric),
+                enough(serving) && enough(baseline_estimate),
+            ) else {
                 c.severity = Severity::Insufficient;
                 c.summary = format!(
-                    "{} serving cases ({:.1} expected positives, {} predicted positive) and {} labelled baseline cases; {} cases and {} in the metric's denominator needed",
+                    "{} serving cases ({:.1} expected positives, {} predicted positive) and {} baseline cases ({:.1}, {}); {} cases and {} in the metric's denominator needed on each side",
                     serving.cases,
                     serving.expected_positives,
                     serving.predicted_positives,
-                    baseline.labelled,
+                    baseline_estimate.cases,
+                    baseline_estimate.expected_positives,
+                    baseline_estimate.predicted_positives,
                     config.min_labelled,
                     config.min_positives
                 );
                 return c;
             };
             let d = s.value - b.value;
-            let se = s.se_population().hypot(b.se);
+            let se = s.mix.hypot(b.mix);
             c.statistic = Some(d);
             c.p_value = Some(if se > 0.0 {
                 Normal::standard().cdf((d + margin) / se)
@@ -379,11 +384,18 @@ pub fn compare(
             c.extra.insert("ci_low", s.value - z * s.se);
             c.extra.insert("ci_high", s.value + z * s.se);
             c.extra.insert("baseline", b.value);
+            let realized_baseline = realized(baseline, metric).map(|r| r.value);
+            if let Some(r) = realized_baseline {
+                c.extra.insert("baseline_realized", r);
+            }
             if let Some(r) = labelled.and_then(|m| realized(m, metric)) {
                 c.extra.insert("realized", r.value);
             }
+            let known = realized_baseline.map_or(String::new(), |r| {
+                format!(" (its labels: {r:.3})")
+            });
             c.summary = format!(
-                "estimated {metric}{scope}: {:.3} → {:.3} (estimate from calibrated scores, no labels needed), difference {d:+.3}, margin {margin}",
+                "estimated {metric}{scope}: {:.3} on the baseline's cases{known} → {:.3} (estimates from calibrated scores, no labels needed), difference {d:+.3}, margin {margin}",
                 b.value, s.value
             );
             c.action = format!(

@@ -306,7 +306,7 @@ fn fill(check: &mut Check, metric: Metric, cmp: &Comparison, scope: &str, margin
     check.test = cmp.test;
     check.statistic = cmp.statistic;
     check.p_value = cmp.p_value;
-    check.effect = Some(cmp.diff);
+    check.set_effect(cmp.diff, cmp.ci.low, cmp.ci.high);
     check.n_baseline = cmp.n;
     check.n_serving = cmp.n;
     check.extra.insert("reference", cmp.reference);

@@ -158,7 +158,9 @@ pub fn estimates_line(report: &Report) -> Option<String> {
                 c.extra["estimate"],
                 c.extra["ci_low"],
                 c.extra["ci_high"],
-                c.extra["baseline"],
+                c.extra
+                    .get("baseline_realized")
+                    .unwrap_or(&c.extra["baseline"]),
                 c.extra.get("realized").map_or(String::new(), |r| format!(
                     ", realized on the labelled {r:.3}"
                 ))

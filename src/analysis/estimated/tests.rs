@@ -141,6 +141,5 @@ fn the_case_mix_error_matches_a_simulation_of_windows() {
             "{name}: simulated sd {sd} vs delta method {}",
             got.mix
         );
-        assert!(got.se_population() > got.se.max(got.mix));
     }
 }

@@ -126,12 +126,16 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
             ));
         }
         if let Ok(map) = &calibration {
-            let (scores, predictions) = s_side.scored(ms);
-            let p: Vec<f64> = scores.iter().map(|&s| map.apply(s)).collect();
-            let estimate = estimated::estimate(&p, &predictions, &scores);
+            // The same estimate on both sides: the baseline's own cases through its map
+            // too, so that a group the map fits less well compares like with like.
+            let estimate_of = |side: &Side, mask: &[bool]| {
+                let (scores, predictions) = side.scored(mask);
+                let p: Vec<f64> = scores.iter().map(|&s| map.apply(s)).collect();
+                estimated::estimate(&p, &predictions, &scores)
+            };
             checks.extend(estimated::compare(
-                &mb_,
-                &estimate,
+                (&mb_, &estimate_of(&b_side, mb)),
+                &estimate_of(&s_side, ms),
                 has_labels.then_some(&ms_),
                 label.as_deref(),
                 &config.performance,
@@ -215,7 +219,7 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
     ];
     match &calibration {
         Ok(map) => method.push(format!(
-            "Estimated performance (kind estimated-performance) for every serving case, labelled or not: the baseline's labelled cases calibrate the scores ({} map, P(label | score)); the expected confusion matrix at the logged predictions gives sensitivity, specificity, PPV and NPV, and the calibrated probabilities as soft labels give AUROC. These are estimates: they assume P(label | score) is what it was in validation, which the calibration-drift check tests wherever labels exist. Estimated findings are at most warnings{}.",
+            "Estimated performance (kind estimated-performance) for every serving case, labelled or not: the baseline's labelled cases calibrate the scores ({} map, P(label | score)); the expected confusion matrix at the logged predictions gives sensitivity, specificity, PPV and NPV, and the calibrated probabilities as soft labels give AUROC. Each estimate's interval is where the realized value of these cases will land; the comparison with the baseline also counts the case mix's sampling variance (a small group that drew harder cases by chance is not a fall). These are estimates: they assume P(label | score) is what it was in validation, which the calibration-drift check tests wherever labels exist. Estimated findings are at most warnings{}.",
             map.method(),
             if config.performance.estimated_alerts { " unless performance.estimated_alerts (set here: they may alert)" } else { " (performance.estimated_alerts: false)" }
         )),

@@ -98,7 +98,7 @@ pub fn render(report: &Report) -> String {
     sections::summary(&mut doc, report);
     sections::findings(&mut doc, report);
     if !performance.is_empty() {
-        h!(&mut doc; "<section id=\"performance\"><h2>Performance by subgroup</h2><p>Each metric: the difference with its interval per subgroup — serving − baseline where labels have arrived, estimate − baseline from calibrated scores, candidate − reference for a release gate; a fall counts when the whole interval is beyond the margin (dashed). Shapes: ▲ alert, ◆ warn, ● info, ○ pass.</p>");
+        h!(&mut doc; "<section id=\"performance\"><h2>Performance by subgroup</h2><p>Each metric: the difference with its interval per subgroup — serving − baseline where labels have arrived, estimate − baseline from calibrated scores, candidate − reference for a release gate; a fall counts when the whole interval is beyond the margin (dashed); a release gate over all cases fails unless the whole interval stays on the good side of it. Shapes: ▲ alert, ◆ warn, ● info, ○ pass.</p>");
         for f in &performance {
             h!(&mut doc; "<h3>", T(&f.heading()), "</h3>");
             trend::forest(&mut doc, f);

@@ -5,6 +5,7 @@ use super::charts::{badge, distribution};
 use super::doc::{h, Doc, T};
 use super::trend::sparkline;
 use crate::analysis::findings::{Check, Kind, Severity};
+use crate::analysis::gate;
 use crate::analysis::report::Report;
 use crate::format::short;
 use crate::report::markdown::{interval_text, q_text, what};
@@ -215,18 +216,6 @@ impl Forest<'_> {
             _ => self.metric.clone(),
         }
     }
-
-    /// The difference's interval of a row: the check's own, or for the gate the paired
-    /// interval it keeps in `extra`.
-    pub fn interval(&self, c: &Check) -> (Option<f64>, Option<f64>) {
-        match self.kind {
-            Kind::Gate => (
-                c.extra.get("ci_low").copied(),
-                c.extra.get("ci_high").copied(),
-            ),
-            _ => (c.effect_ci_low, c.effect_ci_high),
-        }
-    }
 }
 
 /// Performance checks with both sides' values, one forest per (kind, metric) in the
@@ -238,7 +227,7 @@ pub fn forests(report: &Report) -> Vec<Forest<'_>> {
         let sides = match c.kind {
             Kind::Performance => ("baseline", "serving"),
             Kind::EstimatedPerformance => ("baseline", "estimate"),
-            Kind::Gate if c.test != "count" => ("reference", "candidate"),
+            Kind::Gate => ("reference", "candidate"),
             _ => continue,
         };
         if !c.extra.contains_key(sides.0) || !c.extra.contains_key(sides.1) {
@@ -252,7 +241,7 @@ pub fn forests(report: &Report) -> Vec<Forest<'_>> {
             None => {
                 // The gate's margin is a positive distance; Brier is worse when it rises.
                 let margin = match c.kind {
-                    Kind::Gate if c.subject == "Brier score" => c.threshold,
+                    Kind::Gate if c.subject == gate::Metric::Brier.name() => c.threshold,
                     Kind::Gate => -c.threshold,
                     _ => c.threshold,
                 };

@@ -149,7 +149,7 @@ pub fn forest(doc: &mut Doc, f: &Forest) {
     let mut lo = margin.min(0.0);
     let mut hi = 0.0f64.max(margin);
     for c in rows {
-        let (a, b) = f.interval(c);
+        let (a, b) = (c.effect_ci_low, c.effect_ci_high);
         for v in [c.effect, a, b].into_iter().flatten() {
             lo = lo.min(v);
             hi = hi.max(v);
@@ -184,7 +184,7 @@ pub fn forest(doc: &mut Doc, f: &Forest) {
                 let name = clip(c.subgroup.as_deref().unwrap_or("all cases"), 30);
                 h!(doc; "<text x=\"", N(label_w - 8.0), "\" y=\"", N(y + 4.0), "\" text-anchor=\"end\">",
                     T(&name), "</text>");
-                if let (Some(a), Some(b)) = f.interval(c) {
+                if let (Some(a), Some(b)) = (c.effect_ci_low, c.effect_ci_high) {
                     h!(doc; "<line class=\"servl\" x1=\"", N(x(a)), "\" x2=\"", N(x(b)), "\" y1=\"",
                         N(y), "\" y2=\"", N(y), "\"/>");
                 }
@@ -204,7 +204,7 @@ pub fn forest(doc: &mut Doc, f: &Forest) {
                 "</th><th class=\"n\">difference [interval]</th><th class=\"n\">n (", T(before), " / ",
                 T(after), ")</th><th>severity</th></tr>");
             for c in rows {
-                let (a, b) = f.interval(c);
+                let (a, b) = (c.effect_ci_low, c.effect_ci_high);
                 h!(doc; "<tr><td>", T(c.subgroup.as_deref().unwrap_or("all cases")),
                     "</td><td class=\"n\">", T(&opt(side(c, before))), "</td><td class=\"n\">",
                     T(&opt(side(c, after))), "</td><td class=\"n\">",
