@@ -149,8 +149,10 @@ pub fn forest(doc: &mut Doc, f: &Forest) {
     let mut lo = margin.min(0.0);
     let mut hi = 0.0f64.max(margin);
     for c in rows {
-        let (a, b) = (c.effect_ci_low, c.effect_ci_high);
-        for v in [c.effect, a, b].into_iter().flatten() {
+        for v in [c.effect, c.effect_ci_low, c.effect_ci_high]
+            .into_iter()
+            .flatten()
+        {
             lo = lo.min(v);
             hi = hi.max(v);
         }
@@ -204,11 +206,10 @@ pub fn forest(doc: &mut Doc, f: &Forest) {
                 "</th><th class=\"n\">difference [interval]</th><th class=\"n\">n (", T(before), " / ",
                 T(after), ")</th><th>severity</th></tr>");
             for c in rows {
-                let (a, b) = (c.effect_ci_low, c.effect_ci_high);
                 h!(doc; "<tr><td>", T(c.subgroup.as_deref().unwrap_or("all cases")),
                     "</td><td class=\"n\">", T(&opt(side(c, before))), "</td><td class=\"n\">",
                     T(&opt(side(c, after))), "</td><td class=\"n\">",
-                    T(&format!("{} [{}, {}]", opt(c.effect), opt(a), opt(b))),
+                    T(&format!("{} [{}, {}]", opt(c.effect), opt(c.effect_ci_low), opt(c.effect_ci_high))),
                     "</td><td class=\"n\">", c.n_baseline, " / ", c.n_serving, "</td><td>",
                     T(c.severity.as_str()), "</td></tr>");
             }
