@@ -30,7 +30,13 @@ fn assert_absent(canaries: &[String], outputs: &[PathBuf], messages: &str) {
     assert!(!canaries.is_empty());
     for path in outputs {
         let bytes = std::fs::read(path).unwrap();
-        let decoded = all_text(path);
+        // Parquet is compressed: its decoded values are searched too. Reports, JUnit and
+        // snapshot files are text, searched as bytes.
+        let decoded = if path.extension().is_some_and(|e| e == "parquet") {
+            all_text(path)
+        } else {
+            String::new()
+        };
         for canary in canaries {
             let needle = canary.as_bytes();
             assert!(
@@ -149,6 +155,53 @@ fn synthetic_patient_identities_reach_no_output() {
         ],
         0,
     );
+    // And everything built from them: the snapshot, and the audit's reports (JSON,
+    // Markdown, HTML, JUnit) and tables.
+    for (args, code) in [
+        (vec!["scan", "s/baseline/dicom", "-o", "out/bh.parquet"], 0),
+        (
+            vec![
+                "logs",
+                "s/baseline/inferences.jsonl",
+                "-o",
+                "out/bi.parquet",
+            ],
+            0,
+        ),
+        (
+            vec![
+                "baseline",
+                "--headers",
+                "out/bh.parquet",
+                "--inferences",
+                "out/bi.parquet",
+                "-o",
+                "out/snap",
+            ],
+            0,
+        ),
+        (
+            vec![
+                "audit",
+                "--baseline",
+                "out/snap",
+                "--headers",
+                "out/h.parquet",
+                "--inferences",
+                "out/i.parquet",
+                "-o",
+                "out/audit",
+                "--junit",
+                "out/audit/junit.xml",
+                "--fail-on",
+                "never",
+            ],
+            0,
+        ),
+    ] {
+        messages += &wd.run_expect(&args, code);
+    }
+    assert!(wd.path("out/audit/report.html").is_file());
     assert_absent(&planted, &files_under(&wd.path("out")), &messages);
 }
 
