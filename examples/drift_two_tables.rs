@@ -16,12 +16,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let config = Config::load(rest.first().map(PathBuf::as_path))?;
     let dir = tempfile::tempdir()?;
-    let tables = |d: &PathBuf| (d.join("headers.parquet"), d.join("inferences.parquet"));
+    let tables = |d: &PathBuf| {
+        (
+            vec![d.join("headers.parquet")],
+            vec![d.join("inferences.parquet")],
+        )
+    };
     let (headers, inferences) = tables(base);
     baseline::build(&headers, &inferences, dir.path(), &config)?;
     let snapshot = snapshot::load(dir.path())?;
     let (headers, inferences) = tables(serving);
-    let window = Window::load(&snapshot, Some(&headers), Some(&inferences))?;
+    let window = Window::load(&snapshot, &headers, &inferences)?;
     let report = drift::run(&snapshot, window, &config)?;
     for c in &report.findings {
         let group = c.subgroup.as_deref().unwrap_or("all cases");

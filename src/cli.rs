@@ -85,6 +85,10 @@ pub enum Command {
     Performance(crate::cmd::performance::PerformanceArgs),
     /// Release gate: a candidate model against production on the same cases, overall and per subgroup
     Gate(crate::cmd::gate::GateArgs),
+    /// Count a night per feature and subgroup, small cells suppressed, for a site that cannot share rows
+    Profile(crate::cmd::profile::ProfileArgs),
+    /// Add count profiles of one baseline (sites, nights) into one
+    Merge(crate::cmd::profile::MergeArgs),
     /// Write synthetic DICOM series and inference logs with a known drift
     Synth(crate::cmd::synth::SynthArgs),
     /// The main job on built-in defaults: synth, scan, logs; summary printed

@@ -37,6 +37,8 @@ fn run(cli: &Cli) -> Result<i32, Error> {
         Command::Explore(args) => cmd::explore::run(args, &ctx),
         Command::Performance(args) => cmd::performance::run(args, &ctx),
         Command::Gate(args) => cmd::gate::run(args, &ctx),
+        Command::Profile(args) => cmd::profile::run(args, &ctx),
+        Command::Merge(args) => cmd::profile::run_merge(args, &ctx),
         Command::Synth(args) => cmd::synth::run(args, &ctx),
         Command::Demo(args) => cmd::demo::run(args, &ctx),
     }

@@ -2,19 +2,18 @@
 //! validated on, with its acquisition clusters and its score calibration map.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 
 use crate::analysis::estimated::{self, BaselineCalibration};
-use crate::analysis::snapshot::{
-    self, sha256_bytes, sha256_file, FileDigest, Manifest, ModelIdentity,
-};
+use crate::analysis::snapshot::{self, sha256_bytes, table_digest, Manifest, ModelIdentity};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::table::cases::{access, build_cases, features};
 use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::parts::{expand_inputs, stack};
 use crate::table::schema;
 
 /// What a built snapshot holds, for the summary.
@@ -27,16 +26,26 @@ pub struct Built {
 
 /// Builds and writes the snapshot; returns its manifest and the features its headers lack
 /// (absent: nulls in the snapshot).
+/// `headers` and `inferences` are files or folders of Parquet parts, each side read as one
+/// table.
 pub fn build(
-    headers_path: &Path,
-    inferences_path: &Path,
+    headers: &[PathBuf],
+    inferences: &[PathBuf],
     output: &Path,
     config: &Config,
 ) -> Result<Built> {
     let features = features(&config.extra_tags);
+    let (header_parts, inference_parts) = (expand_inputs(headers)?, expand_inputs(inferences)?);
+    let (Some(headers_path), Some(inferences_path)) =
+        (header_parts.first(), inference_parts.first())
+    else {
+        return Err(Error::Usage(
+            "a baseline needs both headers and inferences".into(),
+        ));
+    };
     let (headers, inferences) = rayon::join(
-        || load_headers(headers_path, &features, config.unit),
-        || load_inferences(inferences_path),
+        || stack(&header_parts, |h| load_headers(h, &features, config.unit)),
+        || stack(&inference_parts, load_inferences),
     );
     let (headers, inferences) = (headers?, inferences?);
     // Testing a feature the validation data lacks would compare against nothing.
@@ -76,8 +85,8 @@ pub fn build(
         config_sha256: sha256_bytes(config_text.as_bytes()),
         config: config_text,
         inputs: vec![
-            digest(headers_path, headers.num_rows())?,
-            digest(inferences_path, inference_rows)?,
+            table_digest(&header_parts, headers.num_rows() as u64)?,
+            table_digest(&inference_parts, inference_rows as u64)?,
         ],
         files: Vec::new(),
         cluster_note: None,
@@ -140,17 +149,6 @@ pub fn fit_cluster(
     use crate::analysis::cluster::{fit, ClusterParams};
     let params = ClusterParams::from(config);
     fit(cases, &params)
-}
-
-fn digest(path: &Path, rows: usize) -> Result<FileDigest> {
-    Ok(FileDigest {
-        name: path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().to_string(),
-        ),
-        rows: rows as u64,
-        sha256: sha256_file(path)?,
-    })
 }
 
 /// The most frequent (model, version) among the cases, and every one seen.

@@ -17,6 +17,7 @@ pub mod gate;
 pub mod localise;
 pub mod occupancy;
 pub mod performance;
+pub mod profile;
 pub mod report;
 pub mod sequential;
 pub mod snapshot;

@@ -59,6 +59,9 @@ pub struct Report {
     /// `audit --history`: the sequence of nights this run continues.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<HistorySummary>,
+    /// `drift --profile … --by-site`: each site's findings on its own counts, one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_site: Vec<String>,
 }
 
 /// One analysis of an audit: run (with its status and number of checks) or skipped.
@@ -196,6 +199,7 @@ impl Report {
             method,
             analyses: Vec::new(),
             history: None,
+            by_site: Vec::new(),
         }
     }
 

@@ -102,6 +102,39 @@ pub struct Snapshot {
     pub calibration: Option<BaselineCalibration>,
 }
 
+/// The digest of one table read from `parts`: a single file's name and SHA-256 as they
+/// are; for several parts, "FOLDER (N parts)" and the SHA-256 of the parts' SHA-256s in
+/// order, so that the same parts give the same digest wherever they are mounted.
+pub fn table_digest(parts: &[PathBuf], rows: u64) -> Result<FileDigest> {
+    let name = |path: &Path| {
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().to_string(),
+        )
+    };
+    if let [path] = parts {
+        return Ok(FileDigest {
+            name: name(path),
+            rows,
+            sha256: sha256_file(path)?,
+        });
+    }
+    let mut listing = String::new();
+    for part in parts {
+        listing.push_str(&sha256_file(part)?);
+        listing.push('\n');
+    }
+    let folder = parts
+        .first()
+        .and_then(|p| p.parent())
+        .map_or_else(String::new, name);
+    Ok(FileDigest {
+        name: format!("{folder} ({} parts)", parts.len()),
+        rows,
+        sha256: sha256_bytes(listing.as_bytes()),
+    })
+}
+
 /// SHA-256 of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path).map_err(|source| Error::ReadInput {

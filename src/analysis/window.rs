@@ -3,7 +3,7 @@
 //! with the baseline's features and unit so that both sides are extracted alike.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::table::cases::{self, access, build_cases, unit_key, Feature, JoinStats};
 use crate::table::inputs::{load_headers_with, load_inferences};
+use crate::table::parts::{expand_inputs, stack};
 use crate::table::schema;
 use crate::table::window::Window as Span;
 
@@ -49,14 +50,16 @@ pub struct Window {
 }
 
 impl Window {
-    /// Reads and joins a window's tables. At least one of `headers` and `inferences` must
-    /// be given; a window without a single case is an error.
+    /// Reads and joins a window's tables, each given as files or folders of Parquet parts
+    /// ([`expand_inputs`]). At least one side must be given; a window without a single
+    /// case is an error.
     pub fn load(
         snapshot: &Snapshot,
-        headers: Option<&Path>,
-        inferences: Option<&Path>,
+        headers: &[PathBuf],
+        inferences: &[PathBuf],
     ) -> Result<Window> {
-        let window = Window::read(snapshot, headers, inferences)?;
+        let (headers, inferences) = (expand_inputs(headers)?, expand_inputs(inferences)?);
+        let window = Window::read_parts(snapshot, &headers, &inferences, None)?.0;
         if window.cases.num_rows() == 0 {
             return Err(Error::invalid(
                 &window.source,
@@ -64,17 +67,6 @@ impl Window {
             ));
         }
         Ok(window)
-    }
-
-    /// [`Window::load`] that lets a window be empty (`audit` reports an empty night).
-    pub fn read(
-        snapshot: &Snapshot,
-        headers: Option<&Path>,
-        inferences: Option<&Path>,
-    ) -> Result<Window> {
-        let headers: Vec<PathBuf> = headers.into_iter().map(Path::to_path_buf).collect();
-        let inferences: Vec<PathBuf> = inferences.into_iter().map(Path::to_path_buf).collect();
-        Ok(Window::read_parts(snapshot, &headers, &inferences, None)?.0)
     }
 
     /// A window from several header and inference files each (the parts Spark or DuckDB
@@ -188,33 +180,6 @@ impl Window {
             }
         })
     }
-}
-
-/// Reads every file with `read` and stacks the tables; a file whose columns differ from the
-/// first one's is an error naming both.
-fn stack(
-    paths: &[PathBuf],
-    read: impl Fn(&Path) -> Result<RecordBatch> + Sync,
-) -> Result<RecordBatch> {
-    use rayon::prelude::*;
-    let tables: Vec<RecordBatch> = paths.par_iter().map(|p| read(p)).collect::<Result<_>>()?;
-    if tables.len() == 1 {
-        return Ok(tables.into_iter().next().expect("one table"));
-    }
-    let schema = tables[0].schema();
-    for (table, path) in tables.iter().zip(paths).skip(1) {
-        if table.schema().fields() != schema.fields() {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "its columns differ from those of {} (every part of one table must have the same columns and types)",
-                    paths[0].display()
-                ),
-            ));
-        }
-    }
-    arrow_select::concat::concat_batches(&schema, &tables)
-        .map_err(|e| Error::invalid(&paths[0], e.to_string()))
 }
 
 /// Every (model, version) among the inference rows, with how often and when it was seen.

@@ -131,6 +131,7 @@ fn inputs(
             extra_tags: ctx.config.extra_tags.clone(),
             pseudonymizer: pseudonymizer()?,
             progress: ctx.progress(),
+            shard: None,
         };
         let summary = scan(&args.dicom, &path, &options)?;
         summary

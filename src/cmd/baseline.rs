@@ -12,12 +12,14 @@ use crate::report::terminal::key_values;
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// headers.parquet of the validation data (from `postmarket scan`)
-    #[arg(long, value_name = "FILE")]
-    pub headers: PathBuf,
-    /// inferences.parquet of the validation data (from `postmarket logs`)
-    #[arg(long, value_name = "FILE")]
-    pub inferences: PathBuf,
+    /// headers.parquet of the validation data (from `postmarket scan`): files, or folders of
+    /// Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub headers: Vec<PathBuf>,
+    /// inferences.parquet of the validation data (from `postmarket logs`): files, or
+    /// folders of Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub inferences: Vec<PathBuf>,
     /// Snapshot folder to write (manifest.yaml, cases.parquet)
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,

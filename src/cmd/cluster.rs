@@ -22,12 +22,13 @@ pub struct ClusterArgs {
     /// Baseline snapshot folder (from `postmarket baseline`)
     #[arg(long, value_name = "DIR")]
     pub baseline: PathBuf,
-    /// headers.parquet of the serving window
-    #[arg(long, value_name = "FILE")]
-    pub headers: PathBuf,
-    /// inferences.parquet of the serving window (adds per-cluster score shift)
-    #[arg(long, value_name = "FILE")]
-    pub inferences: Option<PathBuf>,
+    /// headers.parquet of the serving window: files, or folders of Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub headers: Vec<PathBuf>,
+    /// inferences.parquet of the serving window (adds per-cluster score shift): files, or
+    /// folders of Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub inferences: Vec<PathBuf>,
     /// Output folder for report.json, report.md and novel.parquet
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
@@ -41,7 +42,7 @@ pub struct ClusterArgs {
 
 pub fn run(args: &ClusterArgs, ctx: &Context) -> Result<i32> {
     let snapshot = snapshot::load(&args.baseline)?;
-    let window = Window::load(&snapshot, Some(&args.headers), args.inferences.as_deref())?;
+    let window = Window::load(&snapshot, &args.headers, &args.inferences)?;
     let run = cluster::run(&snapshot, window, &ctx.config)?;
     let novel = args.output.join("novel.parquet");
     let mut writer = TableWriter::create(&novel, run.novel.schema())?;

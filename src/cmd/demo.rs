@@ -80,6 +80,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
             extra_tags: ctx.config.extra_tags.clone(),
             pseudonymizer: pseudonymizer.clone(),
             progress: ctx.progress(),
+            shard: None,
         };
         let headers = out.join(side).join("headers.parquet");
         let summary = scan(&[data.join(side).join("dicom")], &headers, &options)?;
@@ -103,8 +104,8 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
     }
     let snapshot_dir = out.join("baseline-snapshot");
     let built = baseline::build(
-        &out.join("baseline/headers.parquet"),
-        &out.join("baseline/inferences.parquet"),
+        &[out.join("baseline/headers.parquet")],
+        &[out.join("baseline/inferences.parquet")],
         &snapshot_dir,
         &ctx.config,
     )?;

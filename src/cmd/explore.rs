@@ -23,12 +23,13 @@ pub struct ExploreArgs {
     /// Baseline snapshot folder (from `postmarket baseline`)
     #[arg(long, value_name = "DIR")]
     pub baseline: PathBuf,
-    /// headers.parquet of the serving window
-    #[arg(long, value_name = "FILE")]
-    pub headers: PathBuf,
-    /// inferences.parquet of the serving window (adds score and performance)
-    #[arg(long, value_name = "FILE")]
-    pub inferences: Option<PathBuf>,
+    /// headers.parquet of the serving window: files, or folders of Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub headers: Vec<PathBuf>,
+    /// inferences.parquet of the serving window (adds score and performance): files, or
+    /// folders of Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub inferences: Vec<PathBuf>,
     /// The subgroup, e.g. 'manufacturer == "GE MEDICAL SYSTEMS" and slice_thickness >= 5'
     /// (docs/expressions.md)
     #[arg(long = "where", value_name = "EXPR")]
@@ -40,7 +41,7 @@ pub struct ExploreArgs {
 
 pub fn run(args: &ExploreArgs, ctx: &Context) -> Result<i32> {
     let snapshot = snapshot::load(&args.baseline)?;
-    let window = Window::load(&snapshot, Some(&args.headers), args.inferences.as_deref())?;
+    let window = Window::load(&snapshot, &args.headers, &args.inferences)?;
     let exploration = explore::run(&snapshot, window, &args.condition, &ctx.config)?;
     if args.json {
         super::print(|out| {

@@ -17,15 +17,17 @@ use crate::error::{exit, Result};
 
 #[derive(Debug, Args)]
 pub struct GateArgs {
-    /// Production's inferences.parquet (the reference), with labels
-    #[arg(long, value_name = "FILE")]
-    pub reference: PathBuf,
-    /// The candidate model's inferences.parquet on the same cases (paired by key)
-    #[arg(long, value_name = "FILE")]
-    pub candidate: PathBuf,
+    /// Production's inferences.parquet (the reference), with labels: files, or folders of
+    /// Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub reference: Vec<PathBuf>,
+    /// The candidate model's inferences.parquet on the same cases (paired by key): files,
+    /// or folders of Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub candidate: Vec<PathBuf>,
     /// headers.parquet of those cases: adds the configured subgroups (age band, sex, …)
-    #[arg(long, value_name = "FILE")]
-    pub headers: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub headers: Vec<PathBuf>,
     /// Output folder for report.json and report.md
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
@@ -38,12 +40,7 @@ pub struct GateArgs {
 }
 
 pub fn run(args: &GateArgs, ctx: &Context) -> Result<i32> {
-    let report = gate::run(
-        &args.reference,
-        &args.candidate,
-        args.headers.as_deref(),
-        &ctx.config,
-    )?;
+    let report = gate::run(&args.reference, &args.candidate, &args.headers, &ctx.config)?;
     super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
     Ok(if report.fails_at(Severity::Alert) {
         exit::FINDINGS

@@ -25,6 +25,7 @@ pub mod explore;
 pub mod gate;
 pub mod logs;
 pub mod performance;
+pub mod profile;
 pub mod scan;
 pub mod synth;
 

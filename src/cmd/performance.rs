@@ -18,12 +18,14 @@ pub struct PerformanceArgs {
     /// Baseline snapshot folder (from `postmarket baseline`)
     #[arg(long, value_name = "DIR")]
     pub baseline: PathBuf,
-    /// inferences.parquet of the serving window, with the labels that have arrived
-    #[arg(long, value_name = "FILE")]
-    pub inferences: PathBuf,
+    /// inferences.parquet of the serving window, with the labels that have arrived: files,
+    /// or folders of Parquet parts
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub inferences: Vec<PathBuf>,
     /// headers.parquet of the serving window: enables subgroups and the concept-drift test
-    #[arg(long, value_name = "FILE")]
-    pub headers: Option<PathBuf>,
+    /// (files, or folders of Parquet parts)
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub headers: Vec<PathBuf>,
     /// Output folder for report.json and report.md
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
@@ -44,6 +46,6 @@ pub fn run(args: &PerformanceArgs, ctx: &Context) -> Result<i32> {
 /// Loads the snapshot and the window and runs the analysis.
 pub fn build(args: &PerformanceArgs, ctx: &Context) -> Result<Report> {
     let snapshot = snapshot::load(&args.baseline)?;
-    let window = Window::load(&snapshot, args.headers.as_deref(), Some(&args.inferences))?;
+    let window = Window::load(&snapshot, &args.headers, &args.inferences)?;
     performance::run(&snapshot, window, &ctx.config)
 }

@@ -9,6 +9,7 @@ use super::Context;
 use crate::error::{exit, Error, Result};
 use crate::ingest::dicom::read::DEFAULT_MAX_HEADER_BYTES;
 use crate::ingest::dicom::scan::{scan_with, Limits, ScanOptions, ScanSummary};
+use crate::ingest::dicom::shard::Shard;
 use crate::privacy::Pseudonymizer;
 use crate::report::terminal::{key_values, top_counts};
 use crate::table::rejects::Rejects;
@@ -16,8 +17,19 @@ use crate::table::rejects::Rejects;
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// DICOM files or folders (walked recursively; hidden entries and DICOMDIR skipped)
-    #[arg(required_unless_present = "dicomweb", conflicts_with = "dicomweb")]
+    #[arg(
+        required_unless_present_any = ["dicomweb", "files_from"],
+        conflicts_with = "dicomweb"
+    )]
     pub paths: Vec<PathBuf>,
+    /// Also read the files and folders listed in FILE, one path a line (`-` reads stdin;
+    /// empty lines are ignored), as a Spark partition or a job array hands them over
+    #[arg(long, value_name = "FILE", conflicts_with = "dicomweb")]
+    pub files_from: Option<PathBuf>,
+    /// Read only the I-th of N shards (1-based): files go to shards by a stable hash of
+    /// their folder, so a series stays whole and the N shards' rows are the full scan's
+    #[arg(long, value_name = "I/N", conflicts_with = "dicomweb")]
+    pub shard: Option<String>,
     /// Output Parquet file, one row per DICOM instance
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -54,6 +66,7 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
         extra_tags: ctx.config.extra_tags.clone(),
         pseudonymizer: Pseudonymizer::from_config(ctx.config.pseudonymize.as_ref())?,
         progress: ctx.progress(),
+        shard: args.shard.as_deref().map(Shard::parse).transpose()?,
     };
     if args.max_header_mib == 0 {
         return Err(Error::Usage("--max-header-mib must be at least 1".into()));
@@ -61,12 +74,20 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
     let limits = Limits {
         max_header_bytes: args.max_header_mib.saturating_mul(1 << 20),
     };
-    let summary = scan_with(&args.paths, &args.output, &options, limits)?;
+    let mut paths = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        paths.extend(files_from(list)?);
+    }
+    let summary = scan_with(&paths, &args.output, &options, limits)?;
     finish(args, ctx, &summary)?;
+    if summary.files_seen == 0 && options.shard.is_some() {
+        // An empty shard is a normal outcome when there are more shards than folders.
+        return Ok(exit::OK);
+    }
     if summary.files_seen == 0 {
         return Err(Error::NoInput(format!(
             "no files found under {}",
-            args.paths
+            paths
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
@@ -80,6 +101,32 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> Result<i32> {
         )));
     }
     strict(args, &summary)
+}
+
+/// The paths listed in `list` (`-` for stdin), one a line; empty lines are ignored and a
+/// trailing `\r` is dropped, so a list written on Windows reads the same.
+fn files_from(list: &std::path::Path) -> Result<Vec<PathBuf>> {
+    use std::io::BufRead;
+    let read_error = |source| Error::ReadInput {
+        path: list.to_path_buf(),
+        source,
+    };
+    let reader: Box<dyn BufRead> = if list.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(list).map_err(read_error)?,
+        ))
+    };
+    let mut paths = Vec::new();
+    for line in reader.lines() {
+        let line = line.map_err(read_error)?;
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        if !line.is_empty() {
+            paths.push(PathBuf::from(line));
+        }
+    }
+    Ok(paths)
 }
 
 fn run_dicomweb(args: &ScanArgs, ctx: &Context) -> Result<i32> {

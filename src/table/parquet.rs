@@ -121,6 +121,16 @@ impl TableWriter {
         })
     }
 
+    /// Adds a key-value pair to the file's footer metadata (what DuckDB's
+    /// `parquet_kv_metadata` and Spark's footer readers show).
+    pub fn append_metadata(&mut self, key: &str, value: String) {
+        self.writer
+            .append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                key.to_string(),
+                value,
+            ));
+    }
+
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.rows += batch.num_rows() as u64;
         self.writer

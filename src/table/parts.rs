@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use arrow_array::RecordBatch;
+
 use crate::error::{Error, Result};
 
 /// Every file to read for `paths`, in the order given; a folder contributes its Parquet
@@ -12,6 +14,7 @@ use crate::error::{Error, Result};
 /// `.crc` checksums are skipped, and a file is a part when it ends in `.parquet` or is
 /// named `part-…`. A path that does not exist, or a folder with no part, is an error
 /// naming it.
+/// No paths give no files (a side of a window that was not given).
 pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
@@ -36,6 +39,33 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         files.extend(parts);
     }
     Ok(files)
+}
+
+/// Reads every file with `read` and stacks the tables; a file whose columns differ from the
+/// first one's is an error naming both.
+pub fn stack(
+    paths: &[PathBuf],
+    read: impl Fn(&Path) -> Result<RecordBatch> + Sync,
+) -> Result<RecordBatch> {
+    use rayon::prelude::*;
+    let tables: Vec<RecordBatch> = paths.par_iter().map(|p| read(p)).collect::<Result<_>>()?;
+    if tables.len() == 1 {
+        return Ok(tables.into_iter().next().expect("one table"));
+    }
+    let schema = tables[0].schema();
+    for (table, path) in tables.iter().zip(paths).skip(1) {
+        if table.schema().fields() != schema.fields() {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "its columns differ from those of {} (every part of one table must have the same columns and types)",
+                    paths[0].display()
+                ),
+            ));
+        }
+    }
+    arrow_select::concat::concat_batches(&schema, &tables)
+        .map_err(|e| Error::invalid(&paths[0], e.to_string()))
 }
 
 fn collect_parts(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {

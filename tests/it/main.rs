@@ -24,5 +24,7 @@ mod orthanc;
 mod outputs;
 mod performance;
 mod privacy;
+mod profile;
 mod scan;
+mod spark;
 mod synth;

@@ -8,6 +8,7 @@
 
 mod build;
 pub mod categorical;
+mod counts;
 mod entry;
 mod mix;
 pub mod numeric;
@@ -18,6 +19,7 @@ mod shape;
 mod tests;
 mod twins;
 
+pub use counts::from_profile;
 pub use entry::{method, run, subgroups_of};
 
 use arrow_array::{Array, RecordBatch};

@@ -2,7 +2,7 @@
 //! cases, overall and per subgroup.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::PathBuf;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -10,26 +10,41 @@ use arrow_array::{Array, RecordBatch};
 
 use super::pairs;
 use crate::analysis::report::{BaselineIdentity, Report, WindowSummary};
-use crate::analysis::snapshot::{sha256_file, FileDigest, ModelIdentity};
+use crate::analysis::snapshot::{table_digest, ModelIdentity};
 use crate::analysis::subgroups;
 use crate::config::{Config, GateConfig};
 use crate::error::{Error, Result};
 use crate::table::cases::{features, JoinStats};
 use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::parts::{expand_inputs, stack};
 use crate::table::schema;
 
-/// Loads and pairs both inference files, runs the gate, and returns the report.
+/// Loads and pairs both inference tables, runs the gate, and returns the report. Each table
+/// is files or folders of Parquet parts; `headers` may be empty (not given).
 pub fn run(
-    reference_path: &Path,
-    candidate_path: &Path,
-    headers_path: Option<&Path>,
+    reference: &[PathBuf],
+    candidate: &[PathBuf],
+    headers: &[PathBuf],
     config: &Config,
 ) -> Result<Report> {
-    let reference = load_inferences(reference_path)?;
-    let candidate = load_inferences(candidate_path)?;
+    let reference_parts = expand_inputs(reference)?;
+    let candidate_parts = expand_inputs(candidate)?;
+    let header_parts = expand_inputs(headers)?;
+    let (Some(_), Some(candidate_path)) = (reference_parts.first(), candidate_parts.first()) else {
+        return Err(Error::Usage(
+            "the gate needs a reference and a candidate".into(),
+        ));
+    };
+    let headers_path = header_parts.first().map(PathBuf::as_path);
+    let reference = stack(&reference_parts, load_inferences)?;
+    let candidate = stack(&candidate_parts, load_inferences)?;
     let feature_list = features(&config.extra_tags);
     let headers = headers_path
-        .map(|h| load_headers(h, &feature_list, config.unit))
+        .map(|_| {
+            stack(&header_parts, |h| {
+                load_headers(h, &feature_list, config.unit)
+            })
+        })
         .transpose()?;
     let with_headers = headers
         .as_ref()
@@ -72,8 +87,8 @@ pub fn run(
         inferences_without_case: s.candidate_only,
         duplicate_inferences: s.reference_duplicates + s.candidate_duplicates,
     };
-    let reference_id = identity(reference_path, &reference, s.reference_cases)?;
-    let candidate_file = digest(candidate_path, &candidate)?;
+    let reference_id = identity(&reference_parts, &reference, s.reference_cases)?;
+    let candidate_file = table_digest(&candidate_parts, candidate.num_rows() as u64)?;
     let mut method = vec![format!(
         "Reference {} vs candidate {} ({}, SHA-256 {}), paired by key.",
         model_text(reference_id.model.as_ref()),
@@ -97,8 +112,8 @@ pub fn run(
 
 /// The reference file stands where other commands have a baseline snapshot: its name and
 /// SHA-256 (`manifest_sha256`), its model, and its last inference time (`created`).
-fn identity(path: &Path, batch: &RecordBatch, cases: u64) -> Result<BaselineIdentity> {
-    let file = digest(path, batch)?;
+fn identity(parts: &[PathBuf], batch: &RecordBatch, cases: u64) -> Result<BaselineIdentity> {
+    let file = table_digest(parts, batch.num_rows() as u64)?;
     let times = batch
         .column_by_name(schema::TIMESTAMP)
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
@@ -119,17 +134,6 @@ fn identity(path: &Path, batch: &RecordBatch, cases: u64) -> Result<BaselineIden
         model: most_common_model(batch),
         cases,
         files: vec![file],
-    })
-}
-
-fn digest(path: &Path, batch: &RecordBatch) -> Result<FileDigest> {
-    Ok(FileDigest {
-        name: path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().to_string(),
-        ),
-        rows: batch.num_rows() as u64,
-        sha256: sha256_file(path)?,
     })
 }
 

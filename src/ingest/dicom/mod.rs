@@ -11,4 +11,5 @@ pub mod header;
 pub mod meta;
 pub mod read;
 pub mod scan;
+pub mod shard;
 pub mod value;

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use super::batch::headers_batch;
 use super::fields::{self, ExtraColumn, HeaderRecord, Note, Value};
 use super::read::{self, FileReject, ReadHeader};
+use super::shard::{self, Shard};
 use crate::config::ExtraTag;
 use crate::error::{Error, Result};
 use crate::privacy::Pseudonymizer;
@@ -40,6 +41,8 @@ pub struct ScanOptions {
     pub extra_tags: Vec<ExtraTag>,
     pub pseudonymizer: Pseudonymizer,
     pub progress: bool,
+    /// Read only the files of this shard (`scan --shard I/N`); `None` reads every file.
+    pub shard: Option<Shard>,
 }
 
 /// Memory bounds per file (kept apart from [`ScanOptions`] so that callers that build the
@@ -167,7 +170,26 @@ pub fn scan_with(
         'walk: for input in inputs {
             let mut entries = walkdir::WalkDir::new(input).sort_by_file_name().into_iter();
             while let Some(entry) = entries.next() {
+                // Another shard's entry: its folder is still walked, its files are not read.
+                let theirs = |path: &Path, depth: usize| {
+                    options.shard.is_some_and(|s| {
+                        let relative = match depth {
+                            0 => path,
+                            _ => path.strip_prefix(input).unwrap_or(path),
+                        };
+                        !s.holds(shard::key(relative, depth))
+                    })
+                };
                 match entry {
+                    Ok(e) if theirs(e.path(), e.depth()) => {
+                        if e.depth() > 0
+                            && e.file_type().is_dir()
+                            && skip_rule(e.file_name()).is_some()
+                        {
+                            entries.skip_current_dir();
+                        }
+                    }
+                    Err(e) if theirs(e.path().unwrap_or(input), e.depth()) => {}
                     Ok(e) if e.depth() > 0 && skip_rule(e.file_name()).is_some() => {
                         let rule = skip_rule(e.file_name()).expect("checked");
                         *summary.skipped.entry(rule).or_insert(0) += 1;
