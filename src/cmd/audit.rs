@@ -35,6 +35,10 @@ pub struct AuditArgs {
     /// Inference logs (JSONL, CSV, Parquet) to read first (kept in OUT/tables/)
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub logs: Vec<PathBuf>,
+    /// Count profiles (from `postmarket profile` or `merge`) in place of the night's rows:
+    /// drift from the counts (several are added first)
+    #[arg(long, value_name = "PROFILE", num_args = 1.., conflicts_with_all = ["headers", "dicom", "inferences", "logs", "dicomweb", "window", "since"])]
+    pub profile: Vec<PathBuf>,
     /// Output folder: report.json, report.md, novel.parquet, tables/
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
@@ -67,6 +71,20 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
         (None, Some(s)) => Some(since_now(s)?),
         (None, None) => None,
     };
+    if !args.profile.is_empty() {
+        let snapshot = snapshot::load(&args.baseline)?;
+        let profile = super::profile::read_merged(&args.profile)?;
+        let audit =
+            audit::nightly_profile(&snapshot, &profile, args.history.as_deref(), &ctx.config)?;
+        super::deliver(
+            &audit.report,
+            &args.output,
+            args.json,
+            args.junit.as_deref(),
+            ctx,
+        )?;
+        return Ok(exit_code(&audit.report, args.fail_on));
+    }
     if args.headers.is_empty()
         && args.dicom.is_empty()
         && args.web.dicomweb.is_none()

@@ -562,3 +562,110 @@ fn shards_partition_the_scan_by_series_folder_and_files_from_reads_a_list() {
     );
     assert!(stderr.contains("expected I/N"), "{stderr}");
 }
+
+#[test]
+fn audit_from_profiles_keeps_a_history_of_windows() {
+    let wd = Workdir::new();
+    wd.run_expect(
+        &[
+            "synth", "--tables", "-o", "s", "--cases", "600", "--seed", "1",
+        ],
+        0,
+    );
+    wd.snapshot_of_synth();
+    wd.run_expect(
+        &[
+            "synth", "--tables", "-o", "site", "--cases", "600", "--seed", "7",
+        ],
+        0,
+    );
+    let weeks = [
+        "2026-10-05T00:00:00Z..2026-10-12T00:00:00Z",
+        "2026-10-12T00:00:00Z..2026-10-19T00:00:00Z",
+    ];
+    for (i, week) in weeks.iter().enumerate() {
+        let profile = format!("week{i}.parquet");
+        wd.run_expect(
+            &[
+                "profile",
+                "--baseline",
+                "snap",
+                "--headers",
+                "site/serving/headers.parquet",
+                "--inferences",
+                "site/serving/inferences.parquet",
+                "--window",
+                week,
+                "--site",
+                "site-a",
+                "-o",
+                &profile,
+                "-q",
+            ],
+            0,
+        );
+        let out = format!("audit{i}");
+        wd.run_expect(
+            &[
+                "audit",
+                "--baseline",
+                "snap",
+                "--profile",
+                &profile,
+                "--history",
+                "hist",
+                "-o",
+                &out,
+                "--fail-on",
+                "never",
+                "-q",
+            ],
+            0,
+        );
+    }
+    let report = report(&wd, "audit1");
+    assert_eq!(report["command"], "audit");
+    assert_eq!(report["window"]["start"], "2026-10-12T00:00:00Z");
+    assert_eq!(report["history"]["earlier_runs"], 1);
+    let ran: Vec<(&str, bool)> = report["analyses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap(), a["ran"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        ran,
+        [("drift", true), ("cluster", false), ("performance", false)]
+    );
+    // A profile without a window cannot join a history of windows.
+    wd.run_expect(
+        &[
+            "profile",
+            "--baseline",
+            "snap",
+            "--headers",
+            "site/serving/headers.parquet",
+            "--site",
+            "site-a",
+            "-o",
+            "all.parquet",
+            "-q",
+        ],
+        0,
+    );
+    let stderr = wd.run_expect(
+        &[
+            "audit",
+            "--baseline",
+            "snap",
+            "--profile",
+            "all.parquet",
+            "--history",
+            "hist",
+            "-o",
+            "x",
+        ],
+        2,
+    );
+    assert!(stderr.contains("--window"), "{stderr}");
+}

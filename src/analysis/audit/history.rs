@@ -53,6 +53,32 @@ pub fn nightly(snapshot: &Snapshot, night: &Night, config: &Config) -> Result<Au
     Ok(audit)
 }
 
+/// A night from a count profile (`audit --profile`): drift from the counts, the window the
+/// profile names, and with a history the same record as a night of rows.
+pub fn nightly_profile(
+    snapshot: &Snapshot,
+    profile: &crate::analysis::profile::Profile,
+    history: Option<&Path>,
+    config: &Config,
+) -> Result<Audit> {
+    let m = &profile.manifest;
+    let span = match (&m.window_start, &m.window_end) {
+        (Some(a), Some(b)) => Some(crate::table::window::parse_window(&format!("{a}..{b}"))?),
+        _ => None,
+    };
+    if history.is_some() && span.is_none() {
+        return Err(Error::Usage(
+            "--history needs the night's window, and the profile names none: profile the night with --window or --since".into(),
+        ));
+    }
+    let mut history = history.map(History::open).transpose()?;
+    let mut audit = super::run_profile(snapshot, profile, config)?;
+    if let (Some(history), Some(span)) = (history.as_mut(), span) {
+        record(history, &mut audit.report, snapshot, config, span)?;
+    }
+    Ok(audit)
+}
+
 /// Reads the nights before `span` into `report` (each check's trend and first-seen date,
 /// the sequence it continues, the nights missing) and adds tonight's run to the history.
 /// `audit` and `drill` both go through here.

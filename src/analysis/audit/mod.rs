@@ -10,7 +10,7 @@
 
 pub mod history;
 
-pub use history::{nightly, Night};
+pub use history::{nightly, nightly_profile, Night};
 
 use crate::analysis::findings::{Check, Kind, Severity};
 use crate::analysis::report::{AnalysisRun, BaselineIdentity, Report, Status, WindowSummary};
@@ -134,6 +134,59 @@ pub fn run(
         report.status = Status::Insufficient;
     }
     Ok(Audit { report, novel })
+}
+
+/// The audit of a count profile: drift from the counts; the clusters and performance need
+/// rows (acquisition vectors, paired scores and labels) and are listed as not run.
+pub fn run_profile(
+    snapshot: &Snapshot,
+    profile: &crate::analysis::profile::Profile,
+    config: &Config,
+) -> Result<Audit> {
+    let drift = drift::from_profile(snapshot, profile, config)?;
+    let skip = |name: &'static str, why: &str| AnalysisRun {
+        name,
+        ran: false,
+        status: None,
+        checks: 0,
+        note: Some(why.to_string()),
+    };
+    let mut analyses = vec![AnalysisRun {
+        name: "drift",
+        ran: true,
+        status: Some(drift.status),
+        checks: drift.checks.len() as u64,
+        note: None,
+    }];
+    analyses.push(skip(
+        "cluster",
+        "a count profile holds no case's acquisition vector to assign to a cluster",
+    ));
+    analyses.push(skip(
+        "performance",
+        "a count profile holds the confusion counts but no paired scores and labels; run performance at the site",
+    ));
+    let mut method: Vec<String> = drift.method.iter().map(|m| format!("drift: {m}")).collect();
+    for a in analyses.iter().filter(|a| !a.ran) {
+        method.push(format!(
+            "{} not run: {}.",
+            a.name,
+            a.note.as_deref().unwrap_or("")
+        ));
+    }
+    let mut report = Report::new(
+        "audit",
+        drift.checks,
+        drift.window,
+        BaselineIdentity::of(snapshot),
+        drift.join,
+        method,
+    );
+    report.analyses = analyses;
+    Ok(Audit {
+        report,
+        novel: None,
+    })
 }
 
 /// The `missing input` findings of a window: no cases, no inferences, no headers.
