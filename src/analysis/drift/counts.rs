@@ -528,28 +528,33 @@ fn annotate(
             }
             continue;
         }
-        let Some(c) = counted.iter().find(|c| c.name == check.subject) else {
+        let column = match check.subject.as_str() {
+            "predicted-positive rate" => schema::PREDICTION,
+            subject => subject,
+        };
+        let Some(c) = counted.iter().find(|c| c.name == column) else {
             continue;
         };
         let scope = check.subgroup.as_deref();
-        let suppressed: u64 = profile
-            .line(c.cell_kind(), Some(&c.name), scope)
-            .chain(profile.line(kind::MISSING, Some(&c.name), scope))
-            .map(|cell| cell.suppressed)
-            .sum();
-        if suppressed > 0 {
-            // The cases in suppressed cells: the scope's size less every published cell.
-            let published: u64 = profile
+        let line = || {
+            profile
                 .line(c.cell_kind(), Some(&c.name), scope)
                 .chain(profile.line(kind::MISSING, Some(&c.name), scope))
-                .filter_map(|cell| cell.count)
-                .sum();
-            let size = scope_size(profile, resolved, scope).max(published);
-            let hidden = size - published;
+        };
+        let suppressed: u64 = line().map(|cell| cell.suppressed).sum();
+        if suppressed > 0 {
+            // The cases in suppressed cells: the scope's size less every published cell,
+            // where the size is known; where it is not, as many as could be.
+            let published: u64 = line().filter_map(|cell| cell.count).sum();
+            let (share, hidden) = match known_size(profile, counted, resolved, scope) {
+                Some(size) => {
+                    let hidden = size.saturating_sub(published);
+                    (hidden as f64 / size.max(1) as f64, hidden.to_string())
+                }
+                None => (1.0, "an unknown number of".to_string()),
+            };
             check.extra.insert("suppressed_cells", suppressed as f64);
-            check
-                .extra
-                .insert("suppressed_share", hidden as f64 / size.max(1) as f64);
+            check.extra.insert("suppressed_share", share);
             check.summary = format!(
                 "{}; {hidden} cases in {suppressed} site cells suppressed, not counted",
                 check.summary
@@ -597,20 +602,45 @@ fn annotate(
     }
 }
 
-/// The size of a scope as published (0 where suppressed).
-fn scope_size(profile: &Profile, resolved: &Resolved, scope: Option<&str>) -> u64 {
-    let Some(label) = scope else {
-        return profile.cases();
+/// The size of a scope summed over every site, when it is known: its size cell where no
+/// site suppressed it, else the cells of a feature that no site suppressed a cell of in
+/// the scope (they add up to the scope's cases).
+fn known_size(
+    profile: &Profile,
+    counted: &[Counted],
+    resolved: &Resolved,
+    scope: Option<&str>,
+) -> Option<u64> {
+    let key = match scope {
+        None => Key {
+            kind: kind::CASES,
+            feature: None,
+            subgroup: None,
+            value: None,
+        },
+        Some(label) => {
+            let group = resolved.groups.iter().find(|g| g.label == label)?;
+            let partition = &resolved.partitions[group.partition];
+            Key {
+                kind: kind::CASES,
+                feature: Some(partition.subject.clone()),
+                subgroup: None,
+                value: Some(partition.names[group.code as usize].clone()),
+            }
+        }
     };
-    let Some(group) = resolved.groups.iter().find(|g| g.label == label) else {
-        return 0;
-    };
-    let partition = &resolved.partitions[group.partition];
-    profile.get(&Key {
-        kind: kind::CASES,
-        feature: Some(partition.subject.clone()),
-        subgroup: None,
-        value: Some(partition.names[group.code as usize].clone()),
+    match profile.find(&key) {
+        Some(cell) if cell.suppressed == 0 => return cell.count,
+        None => return Some(0),
+        Some(_) => {}
+    }
+    counted.iter().find_map(|c| {
+        let cells: Vec<_> = profile
+            .line(c.cell_kind(), Some(&c.name), scope)
+            .chain(profile.line(kind::MISSING, Some(&c.name), scope))
+            .collect();
+        (!cells.is_empty() && cells.iter().all(|cell| cell.suppressed == 0))
+            .then(|| cells.iter().filter_map(|cell| cell.count).sum())
     })
 }
 
