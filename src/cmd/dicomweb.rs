@@ -162,8 +162,12 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 /// The one-line account of a DICOMweb scan, printed before the summary table.
 pub fn report(summary: &Summary) -> String {
     format!(
-        "DICOMweb: {} studies, {} series listed, {} skipped as already fetched, {} instances",
-        summary.studies, summary.series, summary.series_in_state, summary.scan.files_seen
+        "DICOMweb: {} studies, {} series listed, {} skipped as already fetched, {} instances, {} requests retried",
+        summary.studies,
+        summary.series,
+        summary.series_in_state,
+        summary.scan.files_seen,
+        summary.retried
     )
 }
 

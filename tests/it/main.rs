@@ -14,6 +14,7 @@ mod drill;
 mod examples;
 mod explore;
 mod fake_dicomweb;
+mod faults;
 mod features;
 mod gate;
 mod golden;

@@ -74,6 +74,8 @@ pub struct Client {
     base: String,
     auth: Mutex<Auth>,
     options: ClientOptions,
+    /// Attempts that failed and were tried again, over the whole run.
+    retried: std::sync::atomic::AtomicU64,
 }
 
 impl Client {
@@ -149,6 +151,7 @@ impl Client {
             base,
             auth: Mutex::new(auth),
             options: options.clone(),
+            retried: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -158,7 +161,17 @@ impl Client {
         path.split('?').next().unwrap_or(path).to_string()
     }
 
-    /// GETs `path` (below the root, starting with `/`) as `application/dicom+json`.
+    /// Attempts that failed and were tried again so far.
+    pub fn retried(&self) -> u64 {
+        self.retried.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// GETs `path` (below the root, starting with `/`) as `application/dicom+json`. Every
+    /// GET is idempotent, so any failure of an attempt — refused, reset or closed
+    /// connection, a timeout, an answer cut off before its Content-Length, a 200 whose
+    /// body does not parse as JSON — is tried again, up to `retries` times with backoff
+    /// (or the server's Retry-After). Only an answer that is whole and still wrong (not a
+    /// JSON array, over the size limit, a 4xx) fails at once.
     pub fn get_array(&self, path: &str) -> std::result::Result<Page, Failure> {
         let url = format!("{}{path}", self.base);
         let mut attempt = 0u32;
@@ -176,7 +189,19 @@ impl Client {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     match status {
-                        200 => return self.read_page(response, path),
+                        200 => match self.read_page(response, path) {
+                            Ok(page) => return Ok(page),
+                            Err(Read::Again(_)) if attempt < self.options.retries => {
+                                self.backoff(attempt)
+                            }
+                            Err(Read::Again(why)) => {
+                                return Err(Failure::Failed(format!(
+                                    "{why} after {} attempt(s)",
+                                    attempt + 1
+                                )))
+                            }
+                            Err(Read::Final(why)) => return Err(Failure::Failed(why)),
+                        },
                         204 => return Ok(Page::default()),
                         401 | 403 => {
                             if status == 401 && !refreshed && self.refresh_token()? {
@@ -211,6 +236,8 @@ impl Client {
                     )))
                 }
             };
+            self.retried
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             std::thread::sleep(wait);
             attempt += 1;
         }
@@ -229,11 +256,13 @@ impl Client {
         (self.options.backoff * factor).min(Duration::from_secs(30))
     }
 
+    /// Reads a 200's body: a failure that another attempt may not repeat (the body cut
+    /// off, the connection dropped, a timeout, JSON that ends early) is `Again`.
     fn read_page(
         &self,
         response: ureq::http::Response<ureq::Body>,
         path: &str,
-    ) -> std::result::Result<Page, Failure> {
+    ) -> std::result::Result<Page, Read> {
         let more = response
             .headers()
             .get_all("warning")
@@ -247,7 +276,13 @@ impl Client {
             .with_config()
             .limit(self.options.max_body_bytes)
             .read_to_vec()
-            .map_err(|e| Failure::Failed(format!("reading the answer: {}", describe(&e))))?;
+            .map_err(|e| {
+                let why = format!("{}: reading the answer: {}", self.shown(path), describe(&e));
+                match e {
+                    ureq::Error::BodyExceedsLimit(_) => Read::Final(why),
+                    _ => Read::Again(why),
+                }
+            })?;
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Page {
                 items: Vec::new(),
@@ -256,11 +291,11 @@ impl Client {
         }
         match serde_json::from_slice::<Json>(&body) {
             Ok(Json::Array(items)) => Ok(Page { items, more }),
-            Ok(_) => Err(Failure::Failed(format!(
+            Ok(_) => Err(Read::Final(format!(
                 "{}: the answer is not a JSON array",
                 self.shown(path)
             ))),
-            Err(e) => Err(Failure::Failed(format!(
+            Err(e) => Err(Read::Again(format!(
                 "{}: the answer is not JSON ({e})",
                 self.shown(path)
             ))),
@@ -268,10 +303,28 @@ impl Client {
     }
 }
 
-/// `Retry-After` in seconds (an HTTP date is treated as "soon"), at most 120 s.
+/// Why a 200's body could not be used.
+enum Read {
+    /// Worth another attempt.
+    Again(String),
+    /// Another attempt would get the same.
+    Final(String),
+}
+
+/// `Retry-After` as seconds or an HTTP date (RFC 9110: IMF-fixdate, as RFC 2822 reads
+/// it), at most 120 s; a date in the past is "now".
 fn retry_after(headers: &ureq::http::HeaderMap) -> Option<Duration> {
     let value = headers.get("retry-after")?.to_str().ok()?.trim();
-    let seconds = value.parse::<u64>().unwrap_or(1);
+    let seconds = match value.parse::<u64>() {
+        Ok(seconds) => seconds,
+        Err(_) => {
+            let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            (when.timestamp() - now).max(0) as u64
+        }
+    };
     Some(Duration::from_secs(seconds.min(120)))
 }
 
@@ -291,5 +344,34 @@ fn describe(e: &ureq::Error) -> String {
             format!("the answer is larger than the {limit}-byte limit")
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: &str) -> ureq::http::HeaderMap {
+        let mut map = ureq::http::HeaderMap::new();
+        map.insert("retry-after", value.parse().unwrap());
+        map
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(retry_after(&headers("7")), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after(&headers("100000")),
+            Some(Duration::from_secs(120))
+        );
+        // A date in the past is "now"; one in the future is the wait until then.
+        assert_eq!(
+            retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT")),
+            Some(Duration::ZERO)
+        );
+        let soon = chrono::Utc::now() + chrono::Duration::seconds(30);
+        let wait = retry_after(&headers(&soon.to_rfc2822().replace("+0000", "GMT"))).unwrap();
+        assert!((28..=30).contains(&wait.as_secs()), "{wait:?}");
+        assert_eq!(retry_after(&headers("soon")), None);
     }
 }

@@ -62,6 +62,8 @@ pub struct Summary {
     pub thin_series: u64,
     /// Things the user should know, one line each (truncation, thin answers, nulls).
     pub warnings: Vec<String>,
+    /// Requests that failed and were tried again (the rows are each read once).
+    pub retried: u64,
 }
 
 /// Scans the server into the Parquet file at `output` (and updates the state file).
@@ -166,6 +168,7 @@ pub fn scan_to_parquet(options: &Options, output: &Path) -> Result<Summary> {
         state.save(path)?;
     }
     summary.scan.elapsed = started.elapsed();
+    summary.retried = client.retried();
     Ok(summary)
 }
 
