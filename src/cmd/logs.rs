@@ -6,7 +6,8 @@ use clap::Args;
 
 use super::Context;
 use crate::error::{exit, Error, Result};
-use crate::ingest::logs::{ingest, LogSummary};
+use crate::ingest::logs::text::DEFAULT_MAX_LINE_BYTES;
+use crate::ingest::logs::{ingest_with, LogSummary};
 use crate::privacy::Pseudonymizer;
 use crate::report::terminal::{key_values, top_counts};
 
@@ -24,6 +25,10 @@ pub struct LogsArgs {
     /// Exit 3 if any row or file was rejected
     #[arg(long)]
     pub strict: bool,
+    /// Longest JSONL line or CSV record read, in KiB; a longer one is a too-long reject,
+    /// skipped without being held in memory
+    #[arg(long, value_name = "KIB", default_value_t = DEFAULT_MAX_LINE_BYTES >> 10)]
+    pub max_line_kib: usize,
 }
 
 pub fn run(args: &LogsArgs, ctx: &Context) -> Result<i32> {
@@ -36,7 +41,16 @@ pub fn run(args: &LogsArgs, ctx: &Context) -> Result<i32> {
         }
     }
     let pseudonymizer = Pseudonymizer::from_config(ctx.config.pseudonymize.as_ref())?;
-    let summary = ingest(&args.files, &args.output, &ctx.config.logs, &pseudonymizer)?;
+    if args.max_line_kib == 0 {
+        return Err(Error::Usage("--max-line-kib must be at least 1".into()));
+    }
+    let summary = ingest_with(
+        &args.files,
+        &args.output,
+        &ctx.config.logs,
+        &pseudonymizer,
+        args.max_line_kib.saturating_mul(1 << 10),
+    )?;
     if let Some(path) = &args.rejects {
         summary.rejects.write(path)?;
     }

@@ -267,3 +267,54 @@ fn a_listing_faulted_on_every_attempt_stops_the_scan_naming_the_path_not_the_hos
         );
     }
 }
+
+#[test]
+fn a_line_over_the_cap_is_a_too_long_reject_and_the_next_lines_are_read() {
+    let wd = Workdir::new();
+    let good = |key: &str| {
+        format!(
+            r#"{{"timestamp":"2026-10-01T00:00:00Z","key":"{key}","model":"m","model_version":"1","score":0.4}}"#
+        )
+    };
+    let long = format!(r#"{{"key":"{}"}}"#, "x".repeat(5000));
+    wd.write(
+        "log.jsonl",
+        format!("{}\n{long}\n{}\n", good("1.2.1"), good("1.2.2")),
+    );
+    // The same in CSV, and a file whose one line has no line break at all.
+    wd.write(
+        "log.csv",
+        format!(
+            "timestamp,key,model,model_version,score\n2026-10-01T00:00:00Z,1.2.3,m,1,0.4\n2026-10-01T00:00:00Z,{},m,1,0.4\n2026-10-01T00:00:00Z,1.2.4,m,1,0.4\n",
+            "y".repeat(5000)
+        ),
+    );
+    wd.write("endless.jsonl", format!("{{\"key\":\"{}", "z".repeat(9000)));
+    let args = [
+        "logs", "log.jsonl", "log.csv", "endless.jsonl", "--max-line-kib", "4", "-o", "i.parquet",
+        "--rejects", "r.parquet",
+    ];
+    wd.run_expect(&args, 0);
+    assert_eq!(rows(&wd.path("i.parquet")).len(), 4);
+    let rejects = rows(&wd.path("r.parquet"));
+    let got: Vec<(String, String, i64)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                r["source_path"].as_str().unwrap().to_string(),
+                r["kind"].as_str().unwrap().to_string(),
+                r["line"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("log.jsonl".to_string(), "too-long".to_string(), 2),
+            ("log.csv".to_string(), "too-long".to_string(), 3),
+            ("endless.jsonl".to_string(), "too-long".to_string(), 1),
+        ]
+    );
+    assert!(rejects[0]["reason"].as_str().unwrap().contains("4096-byte limit"));
+    wd.run_expect(&[&args[..], &["--strict"]].concat(), 3);
+}

@@ -59,6 +59,23 @@ pub fn ingest(
     config: &LogsConfig,
     pseudonymizer: &Pseudonymizer,
 ) -> Result<LogSummary> {
+    ingest_with(
+        inputs,
+        output,
+        config,
+        pseudonymizer,
+        text::DEFAULT_MAX_LINE_BYTES,
+    )
+}
+
+/// [`ingest`] with a cap on a text log's line (JSONL) or record (CSV), in bytes.
+pub fn ingest_with(
+    inputs: &[PathBuf],
+    output: &Path,
+    config: &LogsConfig,
+    pseudonymizer: &Pseudonymizer,
+    max_line: usize,
+) -> Result<LogSummary> {
     let started = Instant::now();
     let map = ColumnMap::new(&config.columns);
     let mut sink = Sink {
@@ -73,7 +90,7 @@ pub fn ingest(
         let format = detect_format(path)?;
         let source = path.display().to_string();
         let outcome = match format {
-            LogFormat::Text(format) => read_text(path, format, &map, &mut sink),
+            LogFormat::Text(format) => read_text(path, format, &map, max_line, &mut sink),
             LogFormat::Parquet => read_parquet(path, &map, &mut sink),
         };
         match outcome {
@@ -212,11 +229,17 @@ fn read_text(
     path: &Path,
     format: TextFormat,
     map: &ColumnMap,
+    max_line: usize,
     sink: &mut Sink<'_>,
 ) -> Result<(), FileError> {
     let source = path.display().to_string();
     let file = File::open(path).map_err(|e| format!("open: {e}"))?;
-    let mut log = TextLog::new(BufReader::with_capacity(1 << 20, file), format, map)?;
+    let mut log = TextLog::new(
+        BufReader::with_capacity(1 << 20, file),
+        format,
+        map,
+        max_line,
+    )?;
     if format == TextFormat::Csv {
         let missing = map.missing_required(log.schema());
         if !missing.is_empty() {
@@ -240,6 +263,14 @@ fn read_text(
                     };
                     sink.reject(&source, line, kind, reason);
                 }
+                Decoded::TooLong { line, bytes } => sink.reject(
+                    &source,
+                    line,
+                    "too-long",
+                    format!(
+                        "a line of {bytes} bytes, longer than the {max_line}-byte limit (--max-line-kib); skipped to its line break"
+                    ),
+                ),
             }
         }
     }

@@ -15,6 +15,11 @@ use super::cells::ColumnMap;
 
 /// Lines decoded per chunk.
 const CHUNK_LINES: usize = 8192;
+/// Bytes of lines held per chunk: with lines up to the cap, a chunk stays this small.
+const CHUNK_BYTES: usize = 8 << 20;
+/// The longest log line (JSONL) or record (CSV) read, by default: no inference record comes
+/// near it; a longer line is a `too-long` reject, skipped without being held.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextFormat {
@@ -26,6 +31,8 @@ pub enum TextFormat {
 pub enum Decoded {
     Rows { batch: RecordBatch, lines: Vec<u64> },
     Bad { line: u64, reason: String },
+    /// A line longer than the cap: `bytes` were skipped up to its line break (or the end).
+    TooLong { line: u64, bytes: u64 },
 }
 
 /// Reads a text log chunk by chunk, calling `each` for every decoded batch or bad line.
@@ -34,27 +41,83 @@ pub struct TextLog<R> {
     format: TextFormat,
     schema: SchemaRef,
     next_line: u64,
+    max_line: usize,
+}
+
+/// One line read with a cap on its length.
+enum Line {
+    End,
+    /// The line is in the buffer (its line break included, if it had one).
+    Read,
+    /// The line was longer than the cap and was skipped: its length in bytes.
+    Skipped(u64),
+}
+
+/// Reads up to and including the next `\n` into `buf` (cleared first), holding at most
+/// `max` bytes: past that the rest of the line is read and dropped, never held.
+fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
+    buf.clear();
+    let (mut seen, mut skipping) = (0u64, false);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(match (seen, skipping) {
+                (0, _) => Line::End,
+                (n, true) => Line::Skipped(n),
+                _ => Line::Read,
+            });
+        }
+        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !skipping && buf.len() + take > max {
+            skipping = true;
+            buf.clear();
+            buf.shrink_to(64 << 10);
+        }
+        if !skipping {
+            buf.extend_from_slice(&available[..take]);
+        }
+        seen += take as u64;
+        reader.consume(take);
+        if done {
+            return Ok(if skipping { Line::Skipped(seen) } else { Line::Read });
+        }
+    }
 }
 
 impl<R: BufRead> TextLog<R> {
-    /// For CSV, reads the header line first: its names decide the schema.
-    pub fn new(mut reader: R, format: TextFormat, map: &ColumnMap) -> Result<Self, String> {
+    /// For CSV, reads the header line first: its names decide the schema. A line longer
+    /// than `max_line` bytes is a [`Decoded::TooLong`] (a header that long is an error).
+    pub fn new(
+        mut reader: R,
+        format: TextFormat,
+        map: &ColumnMap,
+        max_line: usize,
+    ) -> Result<Self, String> {
         let mut next_line = 1;
         let schema = match format {
             TextFormat::Jsonl => text_schema(map.source_names().into_iter().map(String::from)),
             TextFormat::Csv => {
                 let mut header = Vec::new();
                 loop {
-                    header.clear();
-                    let n = reader
-                        .read_until(b'\n', &mut header)
+                    let line = read_line(&mut reader, &mut header, max_line)
                         .map_err(|e| format!("read: {e}"))?;
                     next_line += 1;
-                    if n == 0 {
-                        return Err("empty CSV file: no header line".into());
-                    }
-                    if !header.trim_ascii().is_empty() {
-                        break;
+                    match line {
+                        Line::End => return Err("empty CSV file: no header line".into()),
+                        Line::Skipped(n) => {
+                            return Err(format!(
+                                "the CSV header line is {n} bytes, longer than the {max_line}-byte limit (--max-line-kib)"
+                            ))
+                        }
+                        Line::Read if !header.trim_ascii().is_empty() => break,
+                        Line::Read => {}
                     }
                 }
                 let (names, _) = arrow_csv::reader::Format::default()
@@ -69,6 +132,7 @@ impl<R: BufRead> TextLog<R> {
             format,
             schema,
             next_line,
+            max_line,
         })
     }
 
@@ -79,34 +143,37 @@ impl<R: BufRead> TextLog<R> {
     /// Decodes the next chunk; `None` at the end of the file.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<Decoded>>, String> {
         let mut lines: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut too_long: Vec<Decoded> = Vec::new();
         let mut buf = Vec::new();
-        while lines.len() < CHUNK_LINES {
-            buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut buf)
+        let mut held = 0;
+        while lines.len() < CHUNK_LINES && held < CHUNK_BYTES {
+            let read = read_line(&mut self.reader, &mut buf, self.max_line)
                 .map_err(|e| format!("read after line {}: {e}", self.next_line - 1))?;
-            if n == 0 {
-                break;
-            }
             let line = self.next_line;
-            self.next_line += 1;
-            if !buf.trim_ascii().is_empty() {
-                lines.push((line, buf.trim_ascii_end().to_vec()));
+            match read {
+                Line::End => break,
+                Line::Skipped(bytes) => too_long.push(Decoded::TooLong { line, bytes }),
+                Line::Read if !buf.trim_ascii().is_empty() => {
+                    held += buf.len();
+                    lines.push((line, buf.trim_ascii_end().to_vec()));
+                }
+                Line::Read => {}
             }
+            self.next_line += 1;
         }
         if lines.is_empty() {
-            return Ok(None);
+            return Ok((!too_long.is_empty()).then_some(too_long));
         }
         let joined: Vec<&[u8]> = lines.iter().map(|(_, l)| l.as_slice()).collect();
         if let Ok(batch) = self.decode(&joined) {
             let numbers = lines.iter().map(|(n, _)| *n).collect();
-            return Ok(Some(vec![Decoded::Rows {
+            too_long.push(Decoded::Rows {
                 batch,
                 lines: numbers,
-            }]));
+            });
+            return Ok(Some(too_long));
         }
-        Ok(Some(
+        too_long.extend(
             lines
                 .iter()
                 .map(|(line, bytes)| match self.decode(&[bytes.as_slice()]) {
@@ -121,9 +188,9 @@ impl<R: BufRead> TextLog<R> {
                             TextFormat::Csv => format!("malformed CSV record: {}", brief(&e)),
                         },
                     },
-                })
-                .collect(),
-        ))
+                }),
+        );
+        Ok(Some(too_long))
     }
 
     fn decode(&self, lines: &[&[u8]]) -> Result<RecordBatch, ArrowError> {
