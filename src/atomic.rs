@@ -8,11 +8,20 @@
 //! when an [`AtomicFile`] is dropped without [`AtomicFile::commit`], so a failed run leaves
 //! nothing behind either. Rename is atomic only within one file system, hence the same
 //! folder; the temporary name starts with `.` so `scan` skips it like any hidden entry.
+//!
+//! What a killed process leaves (`kill -9`, a power cut) is swept: the temporary name
+//! carries the host and the process id (`.NAME.HOST-PID-N.tmp`), and the first time a run
+//! writes into a folder it removes the temporary files of that naming whose host is this
+//! one and whose process is gone — never a live process's, never another host's (pods and
+//! cluster nodes sharing one folder each keep their own). SIGINT and SIGTERM remove the
+//! run's own temporary files before it exits ([`on_signals`]).
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 
@@ -41,11 +50,14 @@ impl AtomicFile {
                 )
             })?
             .to_string_lossy();
-        // The process id and a counter keep two writers (threads or processes) apart.
+        // The host, the process id and a counter keep two writers (threads, processes,
+        // machines sharing the folder) apart.
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let temp_name = format!(".{name}.{}-{n}.tmp", std::process::id());
+        let temp_name = format!(".{name}.{}-{}-{n}.tmp", host(), std::process::id());
         let temp = parent.map_or_else(|| PathBuf::from(&temp_name), |p| p.join(&temp_name));
+        sweep_once(parent.unwrap_or(Path::new(".")));
+        live().lock().expect("temp registry").insert(temp.clone());
         let file = File::options()
             .write(true)
             .create_new(true)
@@ -81,6 +93,7 @@ impl AtomicFile {
         if committed.is_err() {
             let _ = std::fs::remove_file(&self.temp);
         }
+        live().lock().expect("temp registry").remove(&self.temp);
         committed
     }
 
@@ -104,8 +117,120 @@ impl Drop for AtomicFile {
         if self.file.take().is_some() {
             // Best effort: the error that made us give up is the one worth reporting.
             let _ = std::fs::remove_file(&self.temp);
+            live().lock().expect("temp registry").remove(&self.temp);
         }
     }
+}
+
+/// The temporary files this process has open, for [`on_signals`].
+fn live() -> &'static Mutex<HashSet<PathBuf>> {
+    static LIVE: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
+    LIVE.get_or_init(Mutex::default)
+}
+
+/// This machine's name as it goes into temporary names: letters, digits and `-` only.
+fn host() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+            .unwrap_or_default();
+        let clean: String = raw
+            .trim()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(64)
+            .collect();
+        if clean.is_empty() {
+            "host".to_string()
+        } else {
+            clean
+        }
+    })
+}
+
+/// Whether process `pid` is running on this machine (where that cannot be known, yes).
+fn alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// The host and pid of a temporary file of ours, from its name.
+fn owner(name: &str) -> Option<(&str, u32)> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, tail) = rest.rsplit_once('.')?;
+    let mut parts = tail.rsplitn(3, '-');
+    let (_n, pid, host) = (parts.next()?, parts.next()?, parts.next()?);
+    _n.parse::<u64>().ok()?;
+    Some((host, pid.parse().ok()?))
+}
+
+/// Removes, once per folder and run, this host's temporary files whose process is gone.
+fn sweep_once(dir: &Path) {
+    static SWEPT: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
+    let swept = SWEPT.get_or_init(Mutex::default);
+    if !swept.lock().expect("swept set").insert(dir.to_path_buf()) {
+        return;
+    }
+    sweep(dir);
+}
+
+/// Removes this host's temporary files in `dir` whose process is gone; returns how many.
+pub fn sweep(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some((host_name, pid)) = name.to_str().and_then(owner) else {
+            continue;
+        };
+        if host_name == host() && !alive(pid) && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Removes this process's temporary files: what a signal handler does before it exits.
+pub fn remove_own_temps() {
+    let live = match live().lock() {
+        Ok(live) => live.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    for temp in live {
+        let _ = std::fs::remove_file(temp);
+    }
+}
+
+/// On SIGINT or SIGTERM: remove this run's temporary files, say so in one line on
+/// stderr, and exit 130 or 143 (128 + the signal), as a shell reports a killed command.
+pub fn on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            remove_own_temps();
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            let _ = writeln!(
+                io::stderr(),
+                "postmarket: stopped by {name}; no partial output was left"
+            );
+            std::process::exit(128 + signal);
+        }
+    });
 }
 
 /// Writes `path` atomically through a buffered writer: `write` produces the content; a
@@ -135,6 +260,42 @@ pub fn stage_with(
 /// Writes `bytes` to `path` atomically.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     stage_with(path, |out| out.write_all(bytes))?.commit()
+}
+
+#[cfg(test)]
+mod sweep_tests {
+    use super::*;
+
+    #[test]
+    fn only_this_hosts_temps_of_dead_processes_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        // A process that has ended: its pid is free (and not soon reused).
+        let dead = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = dead.id();
+        let mut dead = dead;
+        dead.wait().unwrap();
+        let me = std::process::id();
+        let names = [
+            format!(".report.json.{}-{dead_pid}-0.tmp", host()),
+            format!(".report.json.{}-{me}-1.tmp", host()),
+            format!(".report.json.other-node-{dead_pid}-2.tmp"),
+            "report.json".to_string(),
+            format!(".notours.{dead_pid}.tmp"),
+        ];
+        for n in &names {
+            std::fs::write(dir.path().join(n), b"x").unwrap();
+        }
+        assert_eq!(sweep(dir.path()), 1);
+        for n in &names[1..] {
+            assert!(dir.path().join(n).exists(), "{n} kept");
+        }
+        assert!(!dir.path().join(&names[0]).exists());
+        assert_eq!(
+            owner(".a.b.parquet.my-host-12-3.tmp"),
+            Some(("my-host", 12))
+        );
+        assert_eq!(owner(".x.tmp"), None);
+    }
 }
 
 #[cfg(test)]

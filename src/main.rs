@@ -14,6 +14,7 @@ use error::Error;
 
 fn main() {
     let cli = Cli::parse();
+    postmarket::atomic::on_signals();
     let code = match run(&cli) {
         Ok(code) => code,
         Err(e) => {

@@ -291,8 +291,16 @@ fn a_line_over_the_cap_is_a_too_long_reject_and_the_next_lines_are_read() {
     );
     wd.write("endless.jsonl", format!("{{\"key\":\"{}", "z".repeat(9000)));
     let args = [
-        "logs", "log.jsonl", "log.csv", "endless.jsonl", "--max-line-kib", "4", "-o", "i.parquet",
-        "--rejects", "r.parquet",
+        "logs",
+        "log.jsonl",
+        "log.csv",
+        "endless.jsonl",
+        "--max-line-kib",
+        "4",
+        "-o",
+        "i.parquet",
+        "--rejects",
+        "r.parquet",
     ];
     wd.run_expect(&args, 0);
     assert_eq!(rows(&wd.path("i.parquet")).len(), 4);
@@ -315,6 +323,106 @@ fn a_line_over_the_cap_is_a_too_long_reject_and_the_next_lines_are_read() {
             ("endless.jsonl".to_string(), "too-long".to_string(), 1),
         ]
     );
-    assert!(rejects[0]["reason"].as_str().unwrap().contains("4096-byte limit"));
+    assert!(rejects[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("4096-byte limit"));
     wd.run_expect(&[&args[..], &["--strict"]].concat(), 3);
+}
+
+/// Every temporary file of ours under `dir`.
+fn temps(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if entry.file_name().to_string_lossy().ends_with(".tmp") {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_stopped_run_exits_128_plus_the_signal_and_the_next_run_sweeps_a_killed_ones_debris() {
+    let wd = Workdir::new();
+    // A baseline of 5,000 cases takes a debug build a minute: it is still running when
+    // the signal comes. The run that sweeps is a small one into the same folder.
+    wd.run_expect(
+        &[
+            "synth", "--tables", "-o", "s", "--cases", "5000", "--seed", "3", "-q",
+        ],
+        0,
+    );
+    wd.run_expect(
+        &[
+            "synth", "--tables", "-o", "small", "--cases", "150", "--seed", "3", "-q",
+        ],
+        0,
+    );
+    let baseline = [
+        "baseline",
+        "--headers",
+        "s/baseline/headers.parquet",
+        "--inferences",
+        "s/baseline/inferences.parquet",
+        "-o",
+        "snap",
+        "-q",
+    ];
+    for (signal, code) in [("-TERM", 143), ("-INT", 130)] {
+        let child = wd
+            .command(&baseline)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let sent = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{signal}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("stopped by SIG"), "{stderr}");
+        assert!(
+            temps(&wd.path("")).is_empty(),
+            "{signal}: {:?}",
+            temps(&wd.path(""))
+        );
+    }
+    // kill -9 leaves what it leaves; the debris of a process that is gone goes with the
+    // next run into that folder, whatever the moment of the kill was.
+    let mut child = wd.command(&baseline).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let dead = child.id();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let host: String = host
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let debris = wd.write(
+        &format!("snap/.cases.parquet.{host}-{dead}-0.tmp"),
+        "partial",
+    );
+    let foreign = wd.write(
+        &format!("snap/.cases.parquet.another-node-{dead}-0.tmp"),
+        "theirs",
+    );
+    let small: Vec<String> = baseline.iter().map(|a| a.replace("s/", "small/")).collect();
+    let small: Vec<&str> = small.iter().map(String::as_str).collect();
+    wd.run_expect(&small, 0);
+    assert!(!debris.exists());
+    assert!(foreign.exists(), "another host's temporary file is theirs");
+    std::fs::remove_file(foreign).unwrap();
+    assert!(temps(&wd.path("")).is_empty(), "{:?}", temps(&wd.path("")));
 }

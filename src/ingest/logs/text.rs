@@ -29,10 +29,19 @@ pub enum TextFormat {
 
 /// What a chunk decode yields: batches with the line number of each row, and bad lines.
 pub enum Decoded {
-    Rows { batch: RecordBatch, lines: Vec<u64> },
-    Bad { line: u64, reason: String },
+    Rows {
+        batch: RecordBatch,
+        lines: Vec<u64>,
+    },
+    Bad {
+        line: u64,
+        reason: String,
+    },
     /// A line longer than the cap: `bytes` were skipped up to its line break (or the end).
-    TooLong { line: u64, bytes: u64 },
+    TooLong {
+        line: u64,
+        bytes: u64,
+    },
 }
 
 /// Reads a text log chunk by chunk, calling `each` for every decoded batch or bad line.
@@ -86,7 +95,11 @@ fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::i
         seen += take as u64;
         reader.consume(take);
         if done {
-            return Ok(if skipping { Line::Skipped(seen) } else { Line::Read });
+            return Ok(if skipping {
+                Line::Skipped(seen)
+            } else {
+                Line::Read
+            });
         }
     }
 }
