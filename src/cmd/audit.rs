@@ -71,19 +71,13 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
         (None, Some(s)) => Some(since_now(s)?),
         (None, None) => None,
     };
+    preflight(args)?;
     if !args.profile.is_empty() {
         let snapshot = snapshot::load(&args.baseline)?;
         let profile = super::profile::read_merged(&args.profile)?;
         let audit =
             audit::nightly_profile(&snapshot, &profile, args.history.as_deref(), &ctx.config)?;
-        super::deliver(
-            &audit.report,
-            &args.output,
-            args.json,
-            args.junit.as_deref(),
-            ctx,
-        )?;
-        return Ok(exit_code(&audit.report, args.fail_on));
+        return finish(audit, args, ctx);
     }
     if args.headers.is_empty()
         && args.dicom.is_empty()
@@ -105,6 +99,12 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
         history: args.history.as_deref(),
     };
     let audit = audit::nightly(&snapshot, &night, &ctx.config)?;
+    finish(audit, args, ctx)
+}
+
+/// Every output of the run, then — the last step — the run recorded in the history: a run
+/// that fails on writing leaves the history as it was.
+fn finish(mut audit: audit::Audit, args: &AuditArgs, ctx: &Context) -> Result<i32> {
     write_novel(&audit, &args.output)?;
     super::deliver(
         &audit.report,
@@ -113,7 +113,23 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<i32> {
         args.junit.as_deref(),
         ctx,
     )?;
+    if let Some(pending) = audit.pending.take() {
+        pending.commit()?;
+    }
     Ok(exit_code(&audit.report, args.fail_on))
+}
+
+/// Before any work: the output folder and the history can be written, so that a read-only
+/// mount stops the run before it scans or writes anything.
+fn preflight(args: &AuditArgs) -> Result<()> {
+    if let Some(history) = &args.history {
+        postmarket::history::History::check_writable(history)?;
+    }
+    std::fs::create_dir_all(&args.output).map_err(|e| Error::write(&args.output, e))?;
+    drop(postmarket::atomic::AtomicFile::create(
+        &args.output.join(".probe"),
+    )?);
+    Ok(())
 }
 
 /// The cluster analysis's novel cases, when it ran, as OUT/novel.parquet.

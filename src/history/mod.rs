@@ -155,15 +155,23 @@ impl History {
         self.append(run, &rows)
     }
 
-    /// Appends a run: under the folder's lock, re-reads the runs (another audit may have
-    /// appended since [`History::open`]), numbers this one, supersedes a live run of the
-    /// same window, writes the checks file and then the run file. Returns the run row.
+    /// Appends a run: [`History::reserve`] then [`History::commit`].
     pub fn append(&mut self, run: &NewRun, rows: &[CheckRow]) -> Result<RunRow> {
+        let reservation = self.reserve(run)?;
+        self.commit(reservation, run, rows)
+    }
+
+    /// Takes the folder's exclusive lock, re-reads the runs (another audit may have
+    /// appended since [`History::open`]), and numbers the run `run` will be, with the live
+    /// run of the same window it supersedes. Nothing is written: the run is recorded only
+    /// by [`History::commit`], and a reservation dropped without it leaves the history as
+    /// it was. The lock is held until then, so the number stays this run's.
+    pub fn reserve(&mut self, run: &NewRun) -> Result<Reservation> {
         for sub in [RUNS, CHECKS] {
             let d = self.dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| Error::write(&d, e))?;
         }
-        let _lock = Lock::take(&self.dir, true)?;
+        let lock = Lock::take(&self.dir, true)?;
         self.runs = scan_runs(&self.dir)?;
         let orphan_seq = list_ids(&self.dir.join(CHECKS))?
             .into_iter()
@@ -184,13 +192,11 @@ impl History {
             .filter(|r| r.window == run.window)
             .max_by_key(|r| r.seq)
             .map(|r| r.run_id.clone());
-
-        let checks_path = self.dir.join(CHECKS).join(format!("{run_id}.parquet"));
-        let run_path = self.dir.join(RUNS).join(format!("{run_id}.parquet"));
-        for path in [&checks_path, &run_path] {
+        for sub in [CHECKS, RUNS] {
+            let path = self.dir.join(sub).join(format!("{run_id}.parquet"));
             if path.exists() {
                 return Err(Error::write(
-                    path,
+                    &path,
                     std::io::Error::new(
                         std::io::ErrorKind::AlreadyExists,
                         "history files are never rewritten",
@@ -198,6 +204,29 @@ impl History {
                 ));
             }
         }
+        Ok(Reservation {
+            _lock: lock,
+            run_id,
+            seq,
+            supersedes,
+        })
+    }
+
+    /// Records a reserved run: writes its checks file and then its run file.
+    pub fn commit(
+        &mut self,
+        reservation: Reservation,
+        run: &NewRun,
+        rows: &[CheckRow],
+    ) -> Result<RunRow> {
+        let Reservation {
+            _lock,
+            run_id,
+            seq,
+            supersedes,
+        } = reservation;
+        let checks_path = self.dir.join(CHECKS).join(format!("{run_id}.parquet"));
+        let run_path = self.dir.join(RUNS).join(format!("{run_id}.parquet"));
         let (batch, digest) = files::checks_content(&run_id, rows);
         let staged = files::stage(&checks_path, &batch, &digest)?;
         let checks_sha256 = crate::analysis::snapshot::sha256_file(staged.staged_path())?;
@@ -226,6 +255,27 @@ impl History {
         self.runs.push(row.clone());
         Ok(row)
     }
+
+    /// Whether a run could be recorded here: the folder (and its lock file) writable. Run
+    /// before any work, so that a history on a read-only mount stops the run at once.
+    pub fn check_writable(dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        drop(Lock::take(dir, true)?);
+        for sub in [RUNS, CHECKS] {
+            let d = dir.join(sub);
+            std::fs::create_dir_all(&d).map_err(|e| Error::write(&d, e))?;
+            drop(crate::atomic::AtomicFile::create(&d.join(".probe"))?);
+        }
+        Ok(())
+    }
+}
+
+/// A run numbered and locked in, not yet recorded ([`History::reserve`]).
+pub struct Reservation {
+    _lock: Lock,
+    pub run_id: String,
+    pub seq: u64,
+    pub supersedes: Option<String>,
 }
 
 /// The runs not superseded by a later rerun, by window start then append order.

@@ -426,3 +426,99 @@ fn a_stopped_run_exits_128_plus_the_signal_and_the_next_run_sweeps_a_killed_ones
     std::fs::remove_file(foreign).unwrap();
     assert!(temps(&wd.path("")).is_empty(), "{:?}", temps(&wd.path("")));
 }
+
+/// The runs a history holds.
+fn recorded_runs(wd: &Workdir, history: &str) -> usize {
+    let runs = wd.path(&format!("{history}/runs"));
+    if !runs.exists() {
+        return 0;
+    }
+    std::fs::read_dir(runs)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".parquet"))
+        .count()
+}
+
+#[test]
+fn the_history_records_a_run_only_after_every_output_and_an_unwritable_one_stops_it_first() {
+    let wd = Workdir::new();
+    wd.run_expect(
+        &["synth", "-o", "s", "--cases", "40", "--slices", "1", "-q"],
+        0,
+    );
+    wd.run_expect(&["scan", "s/baseline/dicom", "-o", "bh.parquet", "-q"], 0);
+    wd.run_expect(
+        &[
+            "logs",
+            "s/baseline/inferences.jsonl",
+            "-o",
+            "bi.parquet",
+            "-q",
+        ],
+        0,
+    );
+    wd.run_expect(
+        &[
+            "baseline",
+            "--headers",
+            "bh.parquet",
+            "--inferences",
+            "bi.parquet",
+            "-o",
+            "snap",
+            "-q",
+        ],
+        0,
+    );
+    let night = |out: &str, history: &str| -> Vec<String> {
+        [
+            "audit",
+            "--baseline",
+            "snap",
+            "--dicom",
+            "s/serving/dicom",
+            "--logs",
+            "s/serving/inferences.jsonl",
+            "--window",
+            "2026-10-01T00:00:00Z..2026-11-01T00:00:00Z",
+            "--history",
+            history,
+            "-o",
+            out,
+            "--fail-on",
+            "never",
+            "-q",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let run = |args: Vec<String>, code: i32| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        wd.run_expect(&args, code)
+    };
+    run(night("first", "hist"), 0);
+    assert_eq!(recorded_runs(&wd, "hist"), 1);
+    // An output that cannot be written (report.md is a folder): exit 3, and the history
+    // holds exactly what it held.
+    std::fs::create_dir_all(wd.path("second/report.md")).unwrap();
+    let stderr = run(night("second", "hist"), 3);
+    assert!(stderr.contains("report.md"), "{stderr}");
+    assert_eq!(
+        recorded_runs(&wd, "hist"),
+        1,
+        "a run that failed on writing is not recorded"
+    );
+    // The same night again, writable: recorded, superseding nothing it should not.
+    run(night("third", "hist"), 0);
+    assert_eq!(recorded_runs(&wd, "hist"), 2);
+    // A history that cannot be written stops the run before it scans: no OUT/tables/.
+    wd.write("blocker", "a file, not a folder");
+    let stderr = run(night("fourth", "blocker/hist"), 3);
+    assert!(stderr.contains("blocker"), "{stderr}");
+    assert!(
+        !wd.path("fourth/tables").exists(),
+        "nothing written before the check"
+    );
+    assert!(temps(&wd.path("")).is_empty(), "{:?}", temps(&wd.path("")));
+}

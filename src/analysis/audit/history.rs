@@ -11,7 +11,7 @@ use crate::analysis::snapshot::{sha256_bytes, Snapshot};
 use crate::analysis::window::Window;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::history::{CheckKey, History, NewRun};
+use crate::history::{CheckKey, CheckRow, History, NewRun, Reservation};
 use crate::table::window::{rfc3339, Window as Span};
 
 /// What one night's audit reads.
@@ -32,7 +32,7 @@ pub fn nightly(snapshot: &Snapshot, night: &Night, config: &Config) -> Result<Au
     }
     // The history is opened (and every file of it verified) before any work, so that an
     // altered history stops the run at once.
-    let mut history = night.history.map(History::open).transpose()?;
+    let history = night.history.map(History::open).transpose()?;
     let (window, counts) = Window::read_parts(
         snapshot,
         night.headers,
@@ -47,8 +47,8 @@ pub fn nightly(snapshot: &Snapshot, night: &Night, config: &Config) -> Result<Au
         summary.undated = Some(counts.undated);
     }
     let mut audit = run(snapshot, window, summary, config)?;
-    if let (Some(history), Some(span)) = (history.as_mut(), night.span) {
-        record(history, &mut audit.report, snapshot, config, span)?;
+    if let (Some(history), Some(span)) = (history, night.span) {
+        audit.pending = Some(pending(history, &mut audit.report, snapshot, config, span)?);
     }
     Ok(audit)
 }
@@ -71,17 +71,35 @@ pub fn nightly_profile(
             "--history needs the night's window, and the profile names none: profile the night with --window or --since".into(),
         ));
     }
-    let mut history = history.map(History::open).transpose()?;
+    let history = history.map(History::open).transpose()?;
     let mut audit = super::run_profile(snapshot, profile, config)?;
-    if let (Some(history), Some(span)) = (history.as_mut(), span) {
-        record(history, &mut audit.report, snapshot, config, span)?;
+    if let (Some(history), Some(span)) = (history, span) {
+        audit.pending = Some(pending(history, &mut audit.report, snapshot, config, span)?);
     }
     Ok(audit)
 }
 
-/// Reads the nights before `span` into `report` (each check's trend and first-seen date,
-/// the sequence it continues, the nights missing) and adds tonight's run to the history.
-/// `audit` and `drill` both go through here.
+/// Tonight's run, numbered in the history and holding its lock, not yet recorded: the
+/// audit writes every output file first and then [`Pending::commit`]s, so that a run that
+/// fails on writing leaves the history as it was (docs/history.md, "Commit last").
+pub struct Pending {
+    history: History,
+    reservation: Reservation,
+    run: NewRun,
+    rows: Vec<CheckRow>,
+}
+
+impl Pending {
+    /// Records the run: the last step of the audit.
+    pub fn commit(mut self) -> Result<()> {
+        self.history
+            .commit(self.reservation, &self.run, &self.rows)
+            .map(|_| ())
+    }
+}
+
+/// Reads the nights before `span` into `report` and adds tonight's run to the history at
+/// once (`drill`, whose nights have no files of their own to write first).
 pub fn record(
     history: &mut History,
     report: &mut Report,
@@ -89,6 +107,21 @@ pub fn record(
     config: &Config,
     span: Span,
 ) -> Result<()> {
+    let (reservation, run) = prepare(history, report, snapshot, config, span)?;
+    let rows: Vec<CheckRow> = report.checks.iter().map(CheckRow::from).collect();
+    history.commit(reservation, &run, &rows).map(|_| ())
+}
+
+/// Reads the nights before `span` into `report` (each check's trend and first-seen date,
+/// the sequence it continues, the nights missing) and reserves tonight's run, whose id
+/// and the run it supersedes the report then names.
+fn prepare(
+    history: &mut History,
+    report: &mut Report,
+    snapshot: &Snapshot,
+    config: &Config,
+    span: Span,
+) -> Result<(Reservation, NewRun)> {
     let config_sha256 = sha256_bytes(config.to_yaml().as_bytes());
     let baseline_sha256 = snapshot.manifest_sha256.clone();
     let sequence = history.sequence(&baseline_sha256, &config_sha256, &span)?;
@@ -139,9 +172,27 @@ pub fn record(
         cases_outside: report.window.outside.unwrap_or(0),
         cases_undated: report.window.undated.unwrap_or(0),
     };
-    let row = history.append_checks(&new_run, &report.checks)?;
-    summary.run_id = row.run_id.clone();
-    summary.supersedes = row.supersedes.clone();
+    let reservation = history.reserve(&new_run)?;
+    summary.run_id = reservation.run_id.clone();
+    summary.supersedes = reservation.supersedes.clone();
     report.history = Some(summary);
-    Ok(())
+    Ok((reservation, new_run))
+}
+
+/// [`prepare`] into a [`Pending`] that owns the history until it commits.
+fn pending(
+    mut history: History,
+    report: &mut Report,
+    snapshot: &Snapshot,
+    config: &Config,
+    span: Span,
+) -> Result<Pending> {
+    let (reservation, run) = prepare(&mut history, report, snapshot, config, span)?;
+    let rows = report.checks.iter().map(CheckRow::from).collect();
+    Ok(Pending {
+        history,
+        reservation,
+        run,
+        rows,
+    })
 }

@@ -10,7 +10,7 @@
 
 pub mod history;
 
-pub use history::{nightly, nightly_profile, Night};
+pub use history::{nightly, nightly_profile, Night, Pending};
 
 use crate::analysis::findings::{Check, Kind, Severity};
 use crate::analysis::report::{AnalysisRun, BaselineIdentity, Report, Status, WindowSummary};
@@ -26,6 +26,8 @@ pub struct Audit {
     pub report: Report,
     /// Novel cases of the cluster analysis, when it ran (`novel.parquet`).
     pub novel: Option<arrow_array::RecordBatch>,
+    /// With a history: tonight's run, to record once every output is written.
+    pub pending: Option<Pending>,
 }
 
 /// Runs every analysis `window` allows against `snapshot`. `summary` is the window as the
@@ -133,7 +135,11 @@ pub fn run(
     if empty && report.status == Status::Ok {
         report.status = Status::Insufficient;
     }
-    Ok(Audit { report, novel })
+    Ok(Audit {
+        report,
+        novel,
+        pending: None,
+    })
 }
 
 /// The audit of a count profile: drift from the counts; the clusters and performance need
@@ -186,6 +192,7 @@ pub fn run_profile(
     Ok(Audit {
         report,
         novel: None,
+        pending: None,
     })
 }
 
