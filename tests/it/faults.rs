@@ -522,3 +522,60 @@ fn the_history_records_a_run_only_after_every_output_and_an_unwritable_one_stops
     );
     assert!(temps(&wd.path("")).is_empty(), "{:?}", temps(&wd.path("")));
 }
+
+#[test]
+fn a_parquet_log_value_over_the_cap_makes_its_row_a_too_long_reject() {
+    let wd = Workdir::new();
+    let line = |key: &str| {
+        format!(
+            r#"{{"timestamp":"2026-10-01T00:00:00Z","key":"{key}","model":"m","model_version":"1","score":0.4}}"#
+        )
+    };
+    wd.write(
+        "log.jsonl",
+        format!(
+            "{}\n{}\n{}\n",
+            line("1.2.1"),
+            line(&"9".repeat(6000)),
+            line("1.2.2")
+        ),
+    );
+    // Under a 8 KiB cap the long key is read into the Parquet log...
+    wd.run_expect(
+        &[
+            "logs",
+            "log.jsonl",
+            "--max-line-kib",
+            "8",
+            "-o",
+            "p.parquet",
+            "-q",
+        ],
+        0,
+    );
+    assert_eq!(rows(&wd.path("p.parquet")).len(), 3);
+    // ...which, read under a 4 KiB cap, rejects that row by its number.
+    wd.run_expect(
+        &[
+            "logs",
+            "p.parquet",
+            "--max-line-kib",
+            "4",
+            "-o",
+            "i.parquet",
+            "--rejects",
+            "r.parquet",
+            "-q",
+        ],
+        0,
+    );
+    assert_eq!(rows(&wd.path("i.parquet")).len(), 2);
+    let rejects = rows(&wd.path("r.parquet"));
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["kind"], "too-long");
+    assert_eq!(rejects[0]["line"].as_i64(), Some(2));
+    assert!(rejects[0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("key is 6000 bytes"));
+}

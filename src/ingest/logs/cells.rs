@@ -108,6 +108,18 @@ impl Cells {
         self.len == 0
     }
 
+    /// Row `i`'s longest text cell: its field (ours) and length in bytes.
+    pub fn longest(&self, i: usize) -> Option<(&'static str, usize)> {
+        self.text
+            .iter()
+            .zip(schema::INFERENCE_INPUT_FIELDS)
+            .filter_map(|(array, name)| {
+                let array = array.as_ref()?;
+                (!array.is_null(i)).then(|| (*name, array.value(i).len()))
+            })
+            .max_by_key(|&(_, len)| len)
+    }
+
     pub fn row(&self, i: usize) -> RawRow<'_> {
         let cell = |field: usize| -> Option<&str> {
             let array = self.text[field].as_ref()?;

@@ -84,6 +84,7 @@ pub fn ingest_with(
         summary: LogSummary::default(),
         threshold: config.threshold,
         pseudonymizer,
+        max_cell: max_line,
     };
     for path in inputs {
         sink.summary.files += 1;
@@ -139,11 +140,26 @@ struct Sink<'a> {
     summary: LogSummary,
     threshold: f64,
     pseudonymizer: &'a Pseudonymizer,
+    /// The longest value a cell may hold (a Parquet log's strings; a text log's lines are
+    /// capped before they are parsed).
+    max_cell: usize,
 }
 
 impl Sink<'_> {
     fn take(&mut self, source: &str, cells: &Cells, line_of: impl Fn(usize) -> u64) -> Result<()> {
         for i in 0..cells.len() {
+            if let Some((field, len)) = cells.longest(i).filter(|&(_, len)| len > self.max_cell) {
+                self.summary.rejects.push(Reject {
+                    source: source.to_string(),
+                    line: Some(line_of(i)),
+                    kind: "too-long",
+                    reason: format!(
+                        "{field} is {len} bytes, longer than the {}-byte limit (--max-line-kib)",
+                        self.max_cell
+                    ),
+                });
+                continue;
+            }
             match row::validate(&cells.row(i), self.threshold) {
                 Ok(mut row) => {
                     if self.pseudonymizer.is_on() {
