@@ -132,7 +132,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         let midnight =
             |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("valid"));
         let span = Span::new(midnight(day), midnight(day + Duration::days(1)))?;
-        let audit = audit::nightly(
+        let mut audit = audit::nightly(
             &snapshot,
             &Night {
                 headers: &headers,
@@ -145,6 +145,9 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         let dir = out.join("audit").join(day.to_string());
         super::audit::write_novel(&audit, &dir)?;
         crate::report::write_files(&audit.report, &dir)?;
+        if let Some(pending) = audit.pending.take() {
+            pending.commit()?;
+        }
         note!(
             "   {}",
             terminal::night_line(night, day, args.onset, &audit.report)

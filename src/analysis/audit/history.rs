@@ -82,6 +82,7 @@ pub fn nightly_profile(
 /// Tonight's run, numbered in the history and holding its lock, not yet recorded: the
 /// audit writes every output file first and then [`Pending::commit`]s, so that a run that
 /// fails on writing leaves the history as it was (docs/history.md, "Commit last").
+#[must_use = "a run is recorded only when its Pending commits"]
 pub struct Pending {
     history: History,
     reservation: Reservation,
