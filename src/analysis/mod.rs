@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod audit;
 pub mod baseline;
+pub mod changes;
 pub mod cluster;
 pub mod concept;
 pub mod distribution;

@@ -6,6 +6,9 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, RecordBatch};
 use serde::Serialize;
 
+use std::sync::Arc;
+
+use super::changes::{self, Change};
 use super::snapshot::{FileDigest, ModelIdentity, Snapshot};
 use crate::analysis::findings::{Check, Severity};
 use crate::table::cases::JoinStats;
@@ -45,6 +48,9 @@ pub struct Report {
     pub baseline: BaselineIdentity,
     pub join: JoinStats,
     pub counts: Counts,
+    /// The findings grouped by the event that explains them ([`crate::analysis::changes`]),
+    /// most severe first.
+    pub changes: Vec<Change>,
     /// Checks at warn or alert, most severe first.
     pub findings: Vec<Check>,
     /// Checks that could not be decided for lack of cases.
@@ -62,6 +68,9 @@ pub struct Report {
     /// `drift --profile … --by-site`: each site's findings on its own counts, one line each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub by_site: Vec<String>,
+    /// What the grouping into changes knows beyond the checks (not serialised).
+    #[serde(skip)]
+    pub change_context: Arc<changes::Context>,
 }
 
 /// One analysis of an audit: run (with its status and number of checks) or skipped.
@@ -183,7 +192,10 @@ impl Report {
         method: Vec<String>,
     ) -> Report {
         let (counts, findings, insufficient, status) = derive(&checks);
+        let change_context = Arc::new(changes::Context::default());
         Report {
+            changes: changes::group(&findings, &change_context),
+            change_context,
             schema_version: SCHEMA_VERSION,
             tool: concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string(),
             command: command.to_string(),
@@ -209,9 +221,22 @@ impl Report {
     pub fn refresh(&mut self) {
         let was_insufficient = self.status == Status::Insufficient;
         (self.counts, self.findings, self.insufficient, self.status) = derive(&self.checks);
+        self.changes = changes::group(&self.findings, &self.change_context);
         if was_insufficient && self.status == Status::Ok {
             self.status = Status::Insufficient;
         }
+    }
+
+    /// Regroups the findings into changes with what `context` knows (the features that
+    /// define each subgroup, the cases that carry each shift).
+    pub fn set_change_context(&mut self, context: changes::Context) {
+        self.change_context = Arc::new(context);
+        self.changes = changes::group(&self.findings, &self.change_context);
+    }
+
+    /// Regroups the findings into changes after their history (first-seen dates) was read.
+    pub fn regroup(&mut self) {
+        self.changes = changes::group(&self.findings, &self.change_context);
     }
 
     /// Exit code for `--fail-on`: 1 when a finding reaches `level`.

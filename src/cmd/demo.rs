@@ -174,6 +174,9 @@ fn show(report: &Report, dir: &Path, ctx: &Context) {
         "\n6. the last night ({}):",
         report.window.start.as_deref().unwrap_or("")
     );
+    if let Some(changes) = terminal::changes_lines(report) {
+        note!("{changes}");
+    }
     note!("{}", terminal::findings_table(report, ctx.color, 8));
     note!(
         "status: {} ({} alert, {} warn of {} checks)",
@@ -182,8 +185,8 @@ fn show(report: &Report, dir: &Path, ctx: &Context) {
         report.counts.warn,
         report.counts.checks
     );
-    if let Some(top) = report.findings.first() {
-        note!("Top finding: {}", crate::report::markdown::sentence(top));
+    if let Some(top) = report.changes.first() {
+        note!("Top change: {}", top.headline);
         note!("What to do: {}", top.action);
     }
     if let Some(line) = terminal::estimates_line(report) {

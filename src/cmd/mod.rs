@@ -80,6 +80,9 @@ pub fn deliver(
         print(|out| crate::report::json::write(report, out))?;
     }
     if ctx.chatty {
+        if let Some(changes) = terminal::changes_lines(report) {
+            note!("{changes}");
+        }
         note!("{}", terminal::findings_table(report, ctx.color, 15));
         let status = match (report.command.as_str(), report.status) {
             ("gate", crate::analysis::report::Status::Alert) => "FAIL",

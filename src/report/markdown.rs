@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::analysis::findings::{Check, Kind, Severity};
+use crate::analysis::findings::{Check, Severity};
 use crate::analysis::report::{Report, Status};
 use crate::format::short;
 
@@ -52,12 +52,13 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
 
     audit_context(report, &mut out)?;
 
-    writeln!(out, "## What changed\n")?;
-    if report.findings.is_empty() {
+    changes(report, &mut out)?;
+    not_decided(report, &mut out)?;
+    if !report.findings.is_empty() {
         writeln!(
             out,
-            "No check reached a warning ({} checks).\n",
-            report.counts.checks
+            "## Findings\n\n<details><summary>{} findings, one line per feature</summary>\n",
+            report.findings.len()
         )?;
     }
     // Findings in the report's order (most severe first), in full — except a subgroup
@@ -121,62 +122,14 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
         )?;
     }
     if !report.findings.is_empty() {
-        writeln!(out)?;
+        writeln!(out, "\n</details>\n")?;
     }
 
     if !report.findings.is_empty() {
-        writeln!(out, "## Who is affected\n")?;
-        let mut groups: Vec<(String, usize, Severity)> = Vec::new();
-        for check in &report.findings {
-            let group = check.subgroup.clone().unwrap_or_else(|| "all cases".into());
-            match groups.iter_mut().find(|(g, _, _)| *g == group) {
-                Some(entry) => {
-                    entry.1 += 1;
-                    entry.2 = entry.2.max(check.severity);
-                }
-                None => groups.push((group, 1, check.severity)),
-            }
-        }
-        for (group, n, severity) in groups {
-            writeln!(
-                out,
-                "- **{group}**: {n} finding(s), highest {}",
-                severity.as_str()
-            )?;
-        }
-        writeln!(out)?;
-
-        writeln!(out, "## What to do\n")?;
-        let mut seen: Vec<&str> = Vec::new();
-        for check in &report.findings {
-            if !check.action.is_empty() && !seen.contains(&check.action.as_str()) {
-                seen.push(&check.action);
-            }
-        }
-        for (i, action) in seen.iter().enumerate().take(12) {
-            writeln!(out, "{}. {action}", i + 1)?;
-        }
-        writeln!(out)?;
-    }
-
-    if !report.insufficient.is_empty() {
-        writeln!(out, "## Not enough data to judge\n")?;
-        for check in report.insufficient.iter().take(20) {
-            let group = check.subgroup.as_deref().unwrap_or("all cases");
-            writeln!(out, "- {} ({group}): {}", check.subject, check.summary)?;
-        }
-        if report.insufficient.len() > 20 {
-            writeln!(
-                out,
-                "- … and {} more (see report.json)",
-                report.insufficient.len() - 20
-            )?;
-        }
-        writeln!(out)?;
-    }
-
-    if !report.findings.is_empty() {
-        writeln!(out, "## Details\n")?;
+        writeln!(
+            out,
+            "## Details\n\n<details><summary>Every finding's numbers</summary>\n"
+        )?;
         writeln!(
             out,
             "| severity | kind | subject | subgroup | test | statistic | q | effect [95% interval] (warn / alert) | n baseline / serving |"
@@ -202,7 +155,7 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
                 c.n_serving
             )?;
         }
-        writeln!(out)?;
+        writeln!(out, "\n</details>\n")?;
     }
 
     writeln!(out, "## Method\n")?;
@@ -220,6 +173,147 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
         report.generated,
         report.tool
     )
+}
+
+/// The changes first: one numbered item each, its headline and what it touches; then their
+/// actions, one each, as a list to work through.
+fn changes(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "## What changed\n")?;
+    if report.changes.is_empty() {
+        return writeln!(
+            out,
+            "No check reached a warning ({} checks).\n",
+            report.counts.checks
+        );
+    }
+    writeln!(
+        out,
+        "{} change(s), from {} finding(s) of {} checks:\n",
+        report.changes.len(),
+        report.findings.len(),
+        report.counts.checks
+    )?;
+    for (i, c) in report.changes.iter().enumerate() {
+        let since = c.first_seen.as_deref().map_or(String::new(), |d| {
+            format!(" (since {})", &d[..10.min(d.len())])
+        });
+        writeln!(
+            out,
+            "{}. **{}**{since}: {}",
+            i + 1,
+            c.severity.as_str().to_uppercase(),
+            c.headline
+        )?;
+        writeln!(out, "   {}", touches(c))?;
+    }
+    writeln!(out, "\n## What to do\n")?;
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &report.changes {
+        if !seen.contains(&c.action.as_str()) {
+            seen.push(&c.action);
+            writeln!(out, "{}. {} ({})", seen.len(), c.action, c.id)?;
+        }
+    }
+    writeln!(out)
+}
+
+/// "C1: 33 finding(s) on kvp, exposure_mas; 8 subgroup(s); 2 acquisition cluster(s)."
+pub fn touches(c: &crate::analysis::changes::Change) -> String {
+    let mut parts = vec![format!(
+        "{}: {} finding(s) on {}",
+        c.id,
+        c.findings.len(),
+        c.features.join(", ")
+    )];
+    if !c.subgroups.is_empty() {
+        parts.push(format!("{} subgroup(s)", c.subgroups.len()));
+    }
+    if !c.clusters.is_empty() {
+        parts.push(format!("{} acquisition cluster(s)", c.clusters.len()));
+    }
+    format!("{}.", parts.join("; "))
+}
+
+/// The checks that could not decide, grouped: the features that share a reason and the
+/// same places (all cases, subgroups) are one line.
+fn not_decided(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    if report.insufficient.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Not decided\n")?;
+    for line in not_decided_lines(report) {
+        writeln!(out, "- {line}")?;
+    }
+    writeln!(out)
+}
+
+/// One line per reason and set of places: "echo_time, repetition_time: too few values to
+/// compare (need 30 on each side) — all cases and 26 subgroup(s)".
+pub fn not_decided_lines(report: &Report) -> Vec<String> {
+    // reason → subject → places, in the report's order.
+    type Places<'a> = Vec<Option<&'a str>>;
+    let mut by_reason: Vec<(&str, Vec<(&str, Places)>)> = Vec::new();
+    // Reasons that differ only in their counts are one reason; the line quotes the first.
+    let shape = |r: &str| -> String { r.chars().filter(|c| !c.is_ascii_digit()).collect() };
+    for c in &report.insufficient {
+        let reason = c.summary.as_str();
+        let at = if let Some(i) = by_reason
+            .iter()
+            .position(|(r, _)| shape(r) == shape(reason))
+        {
+            i
+        } else {
+            by_reason.push((reason, Vec::new()));
+            by_reason.len() - 1
+        };
+        let subjects = &mut by_reason[at].1;
+        match subjects.iter_mut().find(|(s, _)| *s == c.subject) {
+            Some((_, places)) => places.push(c.subgroup.as_deref()),
+            None => subjects.push((&c.subject, vec![c.subgroup.as_deref()])),
+        }
+    }
+    let mut lines = Vec::new();
+    for (reason, subjects) in &by_reason {
+        let mut groups: Vec<(Vec<&str>, &Places)> = Vec::new();
+        for (subject, places) in subjects {
+            match groups.iter_mut().find(|(_, p)| *p == places) {
+                Some((names, _)) => names.push(subject),
+                None => groups.push((vec![subject], places)),
+            }
+        }
+        for (names, places) in groups {
+            let overall = places.iter().any(Option::is_none);
+            let subgroups: Vec<&str> = places.iter().flatten().copied().collect();
+            let place = match (overall, subgroups.as_slice()) {
+                (true, []) => "all cases".to_string(),
+                (true, s) => format!("all cases and {} subgroup(s)", s.len()),
+                (false, [one]) => (*one).to_string(),
+                (false, s) => format!("{} subgroups", s.len()),
+            };
+            let example = if subgroups.len() + usize::from(overall) > 1
+                && report
+                    .insufficient
+                    .iter()
+                    .any(|c| c.summary != *reason && shape(&c.summary) == shape(reason))
+            {
+                format!(
+                    " (counts of {})",
+                    places.first().copied().flatten().unwrap_or("all cases")
+                )
+            } else {
+                String::new()
+            };
+            // Quote the counts of the place the line names first.
+            let first = places.first().copied().flatten();
+            let quoted = report
+                .insufficient
+                .iter()
+                .find(|c| c.subject == names[0] && c.subgroup.as_deref() == first)
+                .map_or(*reason, |c| c.summary.as_str());
+            lines.push(format!("{}: {quoted}{example} — {place}", names.join(", ")));
+        }
+    }
+    lines
 }
 
 /// For `audit`: the selected window, the sequence of nights, and the analyses run or not.
@@ -321,23 +415,7 @@ pub fn interval_text(c: &Check) -> String {
 
 /// What a check is about, in words: "kvp changed", "New manufacturer value".
 pub fn what(c: &Check) -> String {
-    match c.kind {
-        Kind::NewCategory => format!("New {} value", c.subject),
-        Kind::Missingness => format!("{} missing more often", c.subject),
-        Kind::Composition => format!("{} changed", c.subject.replacen("mix: ", "Mix of ", 1)),
-        Kind::ModelOutput => format!("Model output ({}) changed", c.subject),
-        Kind::FeatureDrift => format!("{} changed", c.subject),
-        Kind::Performance | Kind::Gate => c.subject.clone(),
-        Kind::EstimatedPerformance => format!("Estimated {} (before labels)", c.subject),
-        Kind::CalibrationDrift => "Scores no longer mean what they meant in validation".to_string(),
-        Kind::LabelShift => "Share of positive labels changed".to_string(),
-        Kind::ConceptDrift => "Suspected concept drift".to_string(),
-        Kind::ChangePoint => format!("Change point in the {}", c.subject),
-        Kind::ModelVersion => format!("Unapproved model {}", c.subject),
-        Kind::ClusterOccupancy => format!("Acquisition cluster occupancy changed: {}", c.subject),
-        Kind::NovelCases => "Novel acquisitions".to_string(),
-        Kind::MissingInput => "Missing input".to_string(),
-    }
+    crate::analysis::changes::what(c)
 }
 
 /// One finding as a sentence a clinician can read.
@@ -367,6 +445,7 @@ pub fn sentence(c: &Check) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::findings::Kind;
     use crate::analysis::report::{BaselineIdentity, WindowSummary};
     use crate::table::cases::JoinStats;
 
@@ -401,8 +480,8 @@ mod tests {
         let mut out = Vec::new();
         write(&report, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let start = text.find("## What changed").unwrap();
-        let end = text.find("## Who is affected").unwrap();
+        let start = text.find("## Findings").unwrap();
+        let end = text.find("</details>").unwrap();
         text[start..end].to_string()
     }
 

@@ -175,3 +175,29 @@ pub fn estimates_line(report: &Report) -> Option<String> {
         )
     })
 }
+
+/// The changes, one line each with its action on the next: what a reader of the terminal
+/// should see before any table.
+pub fn changes_lines(report: &Report) -> Option<String> {
+    if report.changes.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "{} change(s) from {} finding(s):",
+        report.changes.len(),
+        report.findings.len()
+    );
+    for c in &report.changes {
+        let since = c.first_seen.as_deref().map_or(String::new(), |d| {
+            format!(" (since {})", &d[..10.min(d.len())])
+        });
+        out.push_str(&format!(
+            "\n  {} {}{since}: {}\n     → {}",
+            c.id,
+            c.severity.as_str(),
+            c.headline,
+            c.action
+        ));
+    }
+    Some(out)
+}

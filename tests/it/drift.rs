@@ -116,25 +116,62 @@ fn protocol_change_and_demographic_shift_are_found_and_named() {
         finding(&report, "patient_sex", None).is_some(),
         "50/50 → 62/38 is a finding"
     );
+    // Two injected events, two changes: the protocol's acquisition findings and the older
+    // patients' (a third, the model's output, may follow from both).
+    let changes = report["changes"].as_array().unwrap();
+    let categories: Vec<&str> = changes
+        .iter()
+        .map(|c| c["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categories.iter().filter(|c| **c == "acquisition").count(),
+        1,
+        "{categories:?}"
+    );
+    assert_eq!(
+        categories.iter().filter(|c| **c == "patient mix").count(),
+        1,
+        "{categories:?}"
+    );
+    assert!(changes.len() <= 3, "{changes:#?}");
+    let acquisition = changes
+        .iter()
+        .find(|c| c["category"] == "acquisition")
+        .unwrap();
+    assert!(acquisition["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "slice_thickness"));
     let md = std::fs::read_to_string(wd.path("out/report.md")).unwrap();
     for part in [
         "## What changed",
-        "## Who is affected",
         "## What to do",
+        "## Findings",
         "slice_thickness",
     ] {
         assert!(md.contains(part), "report.md lacks {part:?}");
     }
-    // A subject found overall is told once in full; its subgroups share one line.
-    let changed = md.split("## Who is affected").next().unwrap();
+    // The changes come first, one action each, none repeated.
+    let to_do = md.split("## What to do").nth(1).unwrap();
+    let to_do = to_do.split("\n## ").next().unwrap();
+    let actions: Vec<&str> = to_do
+        .lines()
+        .filter(|l| l.starts_with(char::is_numeric))
+        .collect();
+    assert_eq!(actions.len(), changes.len(), "{to_do}");
+    // A subject found overall is told once in full among the findings; its subgroups share
+    // one line.
+    let findings = md.split("## Findings").nth(1).unwrap();
+    let findings = findings.split("</details>").next().unwrap();
     assert_eq!(
-        changed.matches("slice_thickness changed**").count(),
+        findings.matches("slice_thickness changed**").count(),
         1,
-        "{changed}"
+        "{findings}"
     );
     assert!(
-        changed.contains("slice_thickness also changed within"),
-        "{changed}"
+        findings.contains("slice_thickness also changed within"),
+        "{findings}"
     );
 }
 

@@ -139,6 +139,7 @@ fn prepare(
         check.trend = sequence.trend(&key);
         check.first_seen = sequence.first_seen(&key, check.severity);
     }
+    report.regroup();
     let mut summary = HistorySummary {
         earlier_runs: sequence.len() as u64,
         sequence_start: sequence

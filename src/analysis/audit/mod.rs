@@ -12,6 +12,7 @@ pub mod history;
 
 pub use history::{nightly, nightly_profile, Night, Pending};
 
+use crate::analysis::changes::{Carriers, Context};
 use crate::analysis::findings::{Check, Kind, Severity};
 use crate::analysis::report::{AnalysisRun, BaselineIdentity, Report, Status, WindowSummary};
 use crate::analysis::snapshot::Snapshot;
@@ -42,7 +43,9 @@ pub fn run(
     let mut analyses: Vec<AnalysisRun> = Vec::new();
     let mut method: Vec<String> = Vec::new();
     let mut novel = None;
+    let mut clusters = None;
     let join = window.join.clone();
+    let cases = window.cases.clone();
     let empty = window.cases.num_rows() == 0;
     let labels_in_baseline = snapshot.cases.column_by_name(schema::LABEL).is_some();
 
@@ -84,6 +87,7 @@ pub fn run(
             (Some(_), true) => {
                 let run = cluster::run(snapshot, window.clone(), config)?;
                 novel = Some(run.novel);
+                clusters = Some(run.clusters);
                 record("cluster", run.report, &mut analyses);
             }
             (None, _) => analyses.push(skip(
@@ -132,6 +136,9 @@ pub fn run(
         method,
     );
     report.analyses = analyses;
+    let carriers = Carriers::of(&cases, &report.checks, clusters.as_deref());
+    drop(cases);
+    report.set_change_context(Context::new(config, carriers));
     if empty && report.status == Status::Ok {
         report.status = Status::Insufficient;
     }

@@ -19,6 +19,8 @@ use crate::table::schema;
 pub struct ClusterRun {
     pub report: Report,
     pub novel: RecordBatch,
+    /// Each serving case's cluster (for the grouping into changes).
+    pub clusters: Vec<u32>,
 }
 
 /// Serving cases assigned to the baseline's clusters: occupancy, per-cluster shares, the
@@ -81,5 +83,9 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Clust
         join,
         lines,
     );
-    Ok(ClusterRun { report, novel })
+    Ok(ClusterRun {
+        report,
+        novel,
+        clusters: assignment.cluster,
+    })
 }

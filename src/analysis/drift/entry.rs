@@ -1,5 +1,6 @@
 //! `drift` as a library call: a snapshot and a serving window in, a report out.
 
+use crate::analysis::changes::{Carriers, Context};
 use crate::analysis::report::{BaselineIdentity, Report, WindowSummary};
 use crate::analysis::snapshot::Snapshot;
 use crate::analysis::subgroups::{self, Resolved};
@@ -51,6 +52,8 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
     drop(cases);
     let summary = WindowSummary::of(&projected, join.instances);
     let (features, absent) = super::present_features(baseline, &projected, &features);
+    // The same columns (shared, not copied) tell which cases carry each shift.
+    let kept = projected.clone();
     let checks = super::checks(baseline, projected, &features, &groups, &config.drift);
     let mut method = method(&config.drift);
     if !absent.is_empty() {
@@ -59,14 +62,18 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
             absent.join(", ")
         ));
     }
-    Ok(Report::new(
+    let carriers = Carriers::of(&kept, &checks, None);
+    drop(kept);
+    let mut report = Report::new(
         "drift",
         checks,
         summary,
         BaselineIdentity::of(snapshot),
         join,
         method,
-    ))
+    );
+    report.set_change_context(Context::new(config, carriers));
+    Ok(report)
 }
 
 /// How drift decides, in words (the report's "Method" section).

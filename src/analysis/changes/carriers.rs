@@ -1,0 +1,278 @@
+//! The serving cases that carry a check's shift: for a drift check, the cases whose value
+//! falls where the serving side has more than the baseline (the bins, categories or
+//! clusters whose share grew); for a cluster's share, its members when it grew and the
+//! other cases when it shrank. Two findings carried by the same cases far more often than
+//! chance are one change ([`super::group`]).
+
+use std::collections::BTreeMap;
+
+use arrow_array::RecordBatch;
+
+use crate::analysis::distribution::Distribution;
+use crate::analysis::findings::{Check, Kind};
+use crate::table::cases::access;
+
+/// Each overall check's carrying cases, as bit sets over the night's serving cases.
+#[derive(Debug, Clone, Default)]
+pub struct Carriers {
+    /// Serving cases.
+    pub n: usize,
+    sets: BTreeMap<String, Bits>,
+}
+
+/// A set of row numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bits {
+    words: Vec<u64>,
+    count: usize,
+}
+
+impl Bits {
+    fn from_flags(flags: impl Iterator<Item = bool>, n: usize) -> Bits {
+        let mut words = vec![0u64; n.div_ceil(64)];
+        let mut count = 0;
+        for (i, on) in flags.enumerate().take(n) {
+            if on {
+                words[i / 64] |= 1 << (i % 64);
+                count += 1;
+            }
+        }
+        Bits { words, count }
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn overlap(&self, other: &Bits) -> usize {
+        self.words
+            .iter()
+            .zip(&other.words)
+            .map(|(a, b)| (a & b).count_ones() as usize)
+            .sum()
+    }
+}
+
+/// How strongly two carrier sets coincide: the share of the smaller set inside the larger
+/// one, rescaled so that 0 is what independent sets give and 1 is containment, and the
+/// z-score of the overlap against its hypergeometric expectation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coincidence {
+    pub overlap: usize,
+    pub contained: f64,
+    pub strength: f64,
+    pub z: f64,
+}
+
+/// Carrier sets under this many cases are not compared: too few to tell chance apart.
+pub const MIN_CARRIERS: usize = 5;
+/// A join needs the overlap at least this far above chance (z) …
+pub const MIN_Z: f64 = 3.0;
+/// … and at least half-way from independence to containment.
+pub const MIN_STRENGTH: f64 = 0.5;
+
+pub fn coincidence(a: &Bits, b: &Bits, n: usize) -> Option<Coincidence> {
+    let (na, nb) = (a.len(), b.len());
+    if na < MIN_CARRIERS || nb < MIN_CARRIERS || na == n || nb == n || n < 2 {
+        return None;
+    }
+    let c = a.overlap(b);
+    let (small, large) = (na.min(nb) as f64, na.max(nb) as f64);
+    let nf = n as f64;
+    let contained = c as f64 / small;
+    let chance = large / nf;
+    let strength = (contained - chance) / (1.0 - chance);
+    let expected = na as f64 * nb as f64 / nf;
+    let variance = expected * (1.0 - na as f64 / nf) * (nf - nb as f64) / (nf - 1.0);
+    let z = if variance > 0.0 {
+        (c as f64 - expected) / variance.sqrt()
+    } else {
+        0.0
+    };
+    Some(Coincidence {
+        overlap: c,
+        contained,
+        strength,
+        z,
+    })
+}
+
+impl Coincidence {
+    pub fn joins(&self) -> bool {
+        self.z >= MIN_Z && self.strength >= MIN_STRENGTH
+    }
+}
+
+impl Carriers {
+    /// The carriers of every overall check of `checks` that has both sides' distribution
+    /// and a column of that name in `serving` (the night's case table), and of each
+    /// cluster share when `clusters` (each serving case's cluster) is given.
+    pub fn of(serving: &RecordBatch, checks: &[Check], clusters: Option<&[u32]>) -> Carriers {
+        let n = serving.num_rows();
+        let mut sets = BTreeMap::new();
+        let up = clusters_grown(checks).unwrap_or_default();
+        for check in checks.iter().filter(|c| c.subgroup.is_none()) {
+            let bits = match check.kind {
+                Kind::FeatureDrift | Kind::ModelOutput => drift_carriers(serving, check, n),
+                Kind::ClusterOccupancy => clusters.and_then(|c| cluster_carriers(check, c, &up, n)),
+                _ => None,
+            };
+            if let Some(bits) = bits {
+                sets.insert(super::finding_id(check), bits);
+            }
+        }
+        Carriers { n, sets }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Bits> {
+        self.sets.get(id)
+    }
+}
+
+/// Serving rows in the bins or categories whose share grew.
+fn drift_carriers(serving: &RecordBatch, check: &Check, n: usize) -> Option<Bits> {
+    let grew = |b: &[u64], s: &[u64]| -> Vec<bool> {
+        let (tb, ts) = (b.iter().sum::<u64>().max(1), s.iter().sum::<u64>().max(1));
+        b.iter()
+            .zip(s)
+            .map(|(&b, &s)| s as f64 / ts as f64 > b as f64 / tb as f64)
+            .collect()
+    };
+    match check.distribution.as_ref()? {
+        Distribution::Numeric {
+            edges,
+            baseline,
+            serving: counts,
+            ..
+        } => {
+            let values = access::numeric(serving, &check.subject)?;
+            let up = grew(baseline, counts);
+            let bins = up.len();
+            if bins == 0 || edges.len() != bins + 1 {
+                return None;
+            }
+            // Values beyond the ends count in the end bins, as the chart's counts do.
+            let bin = |v: f64| edges[1..bins].partition_point(|&e| e <= v);
+            Some(Bits::from_flags(
+                values.iter().map(|v| v.is_some_and(|v| up[bin(v)])),
+                n,
+            ))
+        }
+        Distribution::Categorical {
+            categories,
+            baseline,
+            serving: counts,
+            ..
+        } => {
+            let up = grew(baseline, counts);
+            let other = categories.iter().position(|c| c == "(other)");
+            // A feature with few numeric values is compared as categories named by its
+            // values ("5", "0.625"): match those numerically.
+            let column = serving.column_by_name(&check.subject)?;
+            if column.data_type().is_numeric() {
+                let values = access::numeric(serving, &check.subject)?;
+                let named: Vec<Option<f64>> =
+                    categories.iter().map(|c| c.parse::<f64>().ok()).collect();
+                let code = |v: f64| {
+                    named
+                        .iter()
+                        .position(|c| c.is_some_and(|c| (c - v).abs() <= 1e-9 * v.abs().max(1.0)))
+                        .or(other)
+                };
+                return Some(Bits::from_flags(
+                    values
+                        .iter()
+                        .map(|v| v.and_then(code).is_some_and(|i| up[i])),
+                    n,
+                ));
+            }
+            let values = access::text(serving, &check.subject)?;
+            let code = |v: &str| categories.iter().position(|c| c == v).or(other);
+            Some(Bits::from_flags(
+                values
+                    .iter()
+                    .map(|v| v.as_deref().and_then(code).is_some_and(|i| up[i])),
+                n,
+            ))
+        }
+    }
+}
+
+/// Which clusters grew, from the occupancy check's counts ("all clusters").
+fn clusters_grown(checks: &[Check]) -> Option<Vec<bool>> {
+    let occupancy = checks.iter().find(|c| {
+        c.kind == Kind::ClusterOccupancy && c.subgroup.is_none() && c.subject == "all clusters"
+    })?;
+    let Some(Distribution::Categorical {
+        baseline, serving, ..
+    }) = &occupancy.distribution
+    else {
+        return None;
+    };
+    let (tb, ts) = (
+        baseline.iter().sum::<u64>().max(1),
+        serving.iter().sum::<u64>().max(1),
+    );
+    Some(
+        baseline
+            .iter()
+            .zip(serving)
+            .map(|(&b, &s)| s as f64 / ts as f64 > b as f64 / tb as f64)
+            .collect(),
+    )
+}
+
+/// "all clusters": the members of the clusters that grew; "cluster i: …": its members when
+/// it grew, the other cases when it shrank.
+fn cluster_carriers(check: &Check, clusters: &[u32], up: &[bool], n: usize) -> Option<Bits> {
+    if clusters.len() != n {
+        return None;
+    }
+    let grown = |c: u32| up.get(c as usize).copied().unwrap_or(false);
+    if check.subject == "all clusters" {
+        return Some(Bits::from_flags(clusters.iter().map(|&c| grown(c)), n));
+    }
+    let index: u32 = check
+        .subject
+        .strip_prefix("cluster ")?
+        .split(':')
+        .next()?
+        .trim()
+        .parse::<u32>()
+        .ok()?
+        .checked_sub(1)?;
+    let grew = grown(index);
+    Some(Bits::from_flags(
+        clusters.iter().map(|&c| (c == index) == grew),
+        n,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bits(rows: &[usize], n: usize) -> Bits {
+        Bits::from_flags((0..n).map(|i| rows.contains(&i)), n)
+    }
+
+    #[test]
+    fn the_same_cases_coincide_and_independent_ones_do_not() {
+        let n = 200;
+        let a: Vec<usize> = (0..80).collect();
+        let same = coincidence(&bits(&a, n), &bits(&(0..70).collect::<Vec<_>>(), n), n).unwrap();
+        assert!(same.joins(), "{same:?}");
+        assert!((same.contained - 1.0).abs() < 1e-12);
+        // Every other case: as independent of the first 80 as a set can be.
+        let b: Vec<usize> = (0..n).filter(|i| i % 2 == 0).collect();
+        let apart = coincidence(&bits(&a, n), &bits(&b, n), n).unwrap();
+        assert!(!apart.joins(), "{apart:?}");
+        assert!(apart.strength.abs() < 0.05, "{apart:?}");
+        // Too few to compare.
+        assert!(coincidence(&bits(&[1, 2, 3], n), &bits(&a, n), n).is_none());
+    }
+}

@@ -1,0 +1,539 @@
+//! Changes: the findings of a run grouped by the event that explains them, so that a
+//! protocol change reads as one change and not as thirty alerts. The checks and findings
+//! stay as they are; a change only names which of them one event explains, its headline,
+//! its worst severity and one action. The rule, in order (docs/statistics.md, "Changes"):
+//!
+//! 1. **One feature, one change.** Findings on the same feature or output — over all
+//!    cases and in any subgroup, its drift, new values and missing rate, the mix of a split
+//!    by it — are one change: a subgroup finding echoes the overall one.
+//! 2. **Complementary shares.** The acquisition clusters' occupancy and each cluster's
+//!    share are one change: the shares of one partition add up to 1 (with k = 2 the two
+//!    shares are complements).
+//! 3. **A subgroup whose members moved.** A finding found only inside a subgroup (its
+//!    feature has no finding over all cases), and the mix of a subgroup, join the change of
+//!    the feature that defines the subgroup, when that feature moved: when `thick-slices`
+//!    gains CT cases, every feature inside it shifts with them.
+//! 4. **A model that changed.** An unapproved model version explains the model's output,
+//!    its estimated performance and its calibration; without one, calibration drift,
+//!    label shift and concept drift are one change of what the labels mean.
+//! 5. **The same cases.** Two findings over all cases whose shifts are carried by the same
+//!    serving cases (the cases in the bins, categories or clusters that grew;
+//!    [`carriers`]) are one change, when the overlap is at least 3 standard errors above
+//!    chance and at least half-way from independence to containment.
+//!
+//! 6. **Inputs that moved the same night.** Over all cases, acquisition findings that began
+//!    the same night (their first-seen date from the history; tonight without one) are one
+//!    change, and so are patient-mix findings: a protocol or scanner change moves several
+//!    acquisition parameters at once even when each case gets only some of them, and a
+//!    change in who is scanned moves age and sex together.
+//!
+//! Each join is recorded in the change's `grouped` list in words.
+
+pub mod carriers;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use carriers::Carriers;
+
+use crate::analysis::findings::{Check, Kind, Severity};
+use crate::config::Config;
+use crate::table::columns::{HeaderColumn, Role};
+
+/// One event's findings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// `C1`, `C2`, … in the report's order (most severe first).
+    pub id: String,
+    /// What happened, in one line.
+    pub headline: String,
+    /// acquisition, patient mix, model, labels, performance, input, release gate.
+    pub category: &'static str,
+    /// The worst severity of its findings.
+    pub severity: Severity,
+    /// Features, outputs and metrics it touches, in the order its findings rank.
+    pub features: Vec<String>,
+    /// Subgroups it was found in ("all cases" not listed), sorted.
+    pub subgroups: Vec<String>,
+    /// Acquisition clusters it touches.
+    pub clusters: Vec<String>,
+    /// The earliest first-seen date of its findings (from the audit history).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// One action.
+    pub action: String,
+    /// Its findings, as [`finding_id`]s.
+    pub findings: Vec<String>,
+    /// Why its findings are one change, one line per join.
+    pub grouped: Vec<String>,
+}
+
+/// A finding's id: `kind/subject`, with `@subgroup` inside a subgroup.
+pub fn finding_id(c: &Check) -> String {
+    let kind = c.kind.as_str().replace(' ', "-");
+    match &c.subgroup {
+        Some(g) => format!("{kind}/{}@{g}", c.subject),
+        None => format!("{kind}/{}", c.subject),
+    }
+}
+
+/// What the grouping knows beyond the findings: which features define each subgroup and
+/// each case's carriers of each shift.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub carriers: Carriers,
+    /// Subgroup or split name → the features that define it.
+    defining: BTreeMap<String, Vec<String>>,
+    /// A `by` split's name → its feature.
+    by_splits: BTreeMap<String, String>,
+}
+
+impl Context {
+    pub fn new(config: &Config, carriers: Carriers) -> Context {
+        use crate::analysis::subgroups::ALIASES;
+        let real = |c: &str| {
+            ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == c)
+                .map_or(c, |(_, r)| r)
+                .to_string()
+        };
+        let mut defining = BTreeMap::new();
+        let mut by_splits = BTreeMap::new();
+        for def in config.subgroups() {
+            if let Some(condition) = &def.condition {
+                let columns = crate::analysis::expr::Expr::parse(condition)
+                    .map(|e| e.columns().iter().map(|c| real(c)).collect())
+                    .unwrap_or_default();
+                defining.insert(def.name.clone().unwrap_or(condition.clone()), columns);
+            } else if let Some(by) = &def.by {
+                let name = def.name.clone().unwrap_or(by.clone());
+                defining.insert(name.clone(), vec![real(by)]);
+                by_splits.insert(name, real(by));
+            }
+        }
+        Context {
+            carriers,
+            defining,
+            by_splits,
+        }
+    }
+
+    /// The features that define a subgroup label ("patient_sex = F", "thick-slices") or a
+    /// split's name.
+    fn defining(&self, label: &str) -> &[String] {
+        if let Some(f) = self.defining.get(label) {
+            return f;
+        }
+        self.defining
+            .iter()
+            .filter(|(name, _)| {
+                label.len() > name.len()
+                    && label.starts_with(name.as_str())
+                    && label[name.len()..].starts_with(' ')
+            })
+            .max_by_key(|(name, _)| name.len())
+            .map_or(&[], |(_, f)| f.as_slice())
+    }
+}
+
+/// The feature a finding is about, for rule 1: a composition of a split by one feature is
+/// that feature's; everything else is its own subject within its kind's family.
+fn feature_key(c: &Check, ctx: &Context) -> String {
+    match c.kind {
+        Kind::FeatureDrift | Kind::NewCategory | Kind::Missingness => c.subject.clone(),
+        Kind::Composition => {
+            let split = c.subject.strip_prefix("mix: ").unwrap_or(&c.subject);
+            ctx.by_splits
+                .get(split)
+                .cloned()
+                .unwrap_or_else(|| c.subject.clone())
+        }
+        Kind::ClusterOccupancy => "acquisition clusters".into(),
+        other => format!("{}: {}", other.as_str(), c.subject),
+    }
+}
+
+fn category(c: &Check, ctx: &Context) -> &'static str {
+    let role_of = |feature: &str| HeaderColumn::from_name(feature).map(HeaderColumn::role);
+    let by_role = |features: &[String]| {
+        if features
+            .iter()
+            .any(|f| role_of(f) == Some(Role::Acquisition))
+        {
+            "acquisition"
+        } else if features
+            .iter()
+            .any(|f| role_of(f) == Some(Role::Demographic))
+        {
+            "patient mix"
+        } else {
+            "input"
+        }
+    };
+    match c.kind {
+        Kind::FeatureDrift | Kind::NewCategory | Kind::Missingness => {
+            by_role(std::slice::from_ref(&c.subject))
+        }
+        Kind::Composition => {
+            let split = c.subject.strip_prefix("mix: ").unwrap_or(&c.subject);
+            let features: Vec<String> = split
+                .split(" × ")
+                .flat_map(|part| ctx.defining(part).to_vec())
+                .collect();
+            by_role(&features)
+        }
+        Kind::ClusterOccupancy | Kind::NovelCases => "acquisition",
+        Kind::ModelOutput | Kind::ModelVersion => "model",
+        Kind::CalibrationDrift | Kind::LabelShift | Kind::ConceptDrift => "labels",
+        Kind::Performance | Kind::EstimatedPerformance | Kind::ChangePoint => "performance",
+        Kind::Gate => "release gate",
+        Kind::MissingInput => "input",
+    }
+}
+
+struct Union {
+    parent: Vec<usize>,
+    why: Vec<(usize, String)>,
+}
+
+impl Union {
+    fn find(&mut self, i: usize) -> usize {
+        let mut r = i;
+        while self.parent[r] != r {
+            r = self.parent[r];
+        }
+        self.parent[i] = r;
+        r
+    }
+
+    /// Joins the groups of `a` and `b` (the lower index becomes the root, so a group is
+    /// led by its highest-ranked finding); records `why` when they were apart.
+    fn join(&mut self, a: usize, b: usize, why: impl FnOnce() -> String) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let (root, child) = (ra.min(rb), ra.max(rb));
+        self.parent[child] = root;
+        self.why.push((root, why()));
+    }
+}
+
+/// Groups `findings` (in the report's order, most severe first) into changes.
+pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
+    let n = findings.len();
+    let mut u = Union {
+        parent: (0..n).collect(),
+        why: Vec::new(),
+    };
+    let keys: Vec<String> = findings.iter().map(|c| feature_key(c, ctx)).collect();
+
+    // 1. One feature, one change; 2. the clusters' shares (one key for all of them).
+    let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        match first.get(key.as_str()) {
+            Some(&j) => u.join(j, i, String::new),
+            None => {
+                first.insert(key, i);
+            }
+        }
+    }
+    let overall: Vec<&str> = keys
+        .iter()
+        .zip(findings)
+        .filter(|(_, c)| c.subgroup.is_none())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let feature_finding = |feature: &str| first.get(feature).copied();
+
+    // 3. A subgroup whose members moved.
+    for (i, c) in findings.iter().enumerate() {
+        let parts: Vec<&str> = match (c.kind, &c.subgroup) {
+            (Kind::Composition, _) => c
+                .subject
+                .strip_prefix("mix: ")
+                .unwrap_or(&c.subject)
+                .split(" × ")
+                .collect(),
+            (_, Some(g)) if !overall.contains(&keys[i].as_str()) => {
+                g.split(" × ").map(str::trim).collect()
+            }
+            _ => continue,
+        };
+        let target = parts.iter().find_map(|part| {
+            ctx.defining(part)
+                .iter()
+                .filter(|f| **f != keys[i])
+                .find_map(|f| feature_finding(f).map(|j| (j, f.clone(), part.to_string())))
+        });
+        if let Some((j, feature, part)) = target {
+            u.join(j, i, || {
+                if c.kind == Kind::Composition {
+                    format!(
+                        "{} is a mix of {part}, which {feature} defines, and {feature} moved",
+                        c.subject
+                    )
+                } else {
+                    format!(
+                        "{} moved only inside {part}, whose members {feature} defines, and {feature} moved",
+                        c.subject
+                    )
+                }
+            });
+        }
+    }
+
+    // 4. A model that changed; labels that changed.
+    let swap = findings.iter().position(|c| c.kind == Kind::ModelVersion);
+    for (i, c) in findings.iter().enumerate() {
+        match (swap, c.kind) {
+            (Some(s), Kind::ModelOutput | Kind::EstimatedPerformance | Kind::CalibrationDrift) => u
+                .join(s, i, || {
+                    format!(
+                        "{} follows the unapproved model ({})",
+                        c.subject, findings[s].subject
+                    )
+                }),
+            (None, Kind::CalibrationDrift | Kind::LabelShift | Kind::ConceptDrift) => {
+                if let Some(l) = findings.iter().position(|c| {
+                    matches!(
+                        c.kind,
+                        Kind::CalibrationDrift | Kind::LabelShift | Kind::ConceptDrift
+                    )
+                }) {
+                    u.join(l, i, || {
+                        "calibration, label share and concept drift all speak of what the labels mean".into()
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // 5. The same cases.
+    let carried: Vec<(usize, &carriers::Bits)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.subgroup.is_none())
+        .filter_map(|(i, c)| ctx.carriers.get(&finding_id(c)).map(|b| (i, b)))
+        .collect();
+    for (x, &(i, a)) in carried.iter().enumerate() {
+        for &(j, b) in &carried[x + 1..] {
+            if let Some(co) = carriers::coincidence(a, b, ctx.carriers.n) {
+                if co.joins() {
+                    u.join(i, j, || {
+                        format!(
+                            "{} and {} moved in the same cases: {} of the smaller set of {} are in the other (z = {:.1})",
+                            findings[i].subject,
+                            findings[j].subject,
+                            co.overlap,
+                            a.len().min(b.len()),
+                            co.z
+                        )
+                    });
+                }
+            }
+        }
+    }
+
+    // 6. The same night's inputs.
+    let mut onset: BTreeMap<(&str, Option<&str>), usize> = BTreeMap::new();
+    for (i, c) in findings.iter().enumerate() {
+        let cat = category(c, ctx);
+        if c.subgroup.is_some() || !matches!(cat, "acquisition" | "patient mix") {
+            continue;
+        }
+        match onset.get(&(cat, c.first_seen.as_deref())) {
+            Some(&j) => u.join(j, i, || {
+                let since = c.first_seen.as_deref().map_or("tonight".to_string(), |d| {
+                    format!("since {}", &d[..10.min(d.len())])
+                });
+                format!(
+                    "{} and {} are both {cat} findings that began together ({since})",
+                    findings[j].subject, c.subject
+                )
+            }),
+            None => {
+                onset.insert((cat, c.first_seen.as_deref()), i);
+            }
+        }
+    }
+
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..n {
+        let root = u.find(i);
+        members.entry(root).or_default().push(i);
+    }
+    let mut why: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (root, text) in std::mem::take(&mut u.why) {
+        if !text.is_empty() {
+            let root = u.find(root);
+            why.entry(root).or_default().push(text);
+        }
+    }
+    members
+        .into_iter()
+        .enumerate()
+        .map(|(k, (root, idx))| {
+            change(
+                k + 1,
+                findings,
+                &idx,
+                &keys,
+                ctx,
+                why.remove(&root).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn change(
+    number: usize,
+    findings: &[Check],
+    idx: &[usize],
+    keys: &[String],
+    ctx: &Context,
+    grouped: Vec<String>,
+) -> Change {
+    let checks: Vec<&Check> = idx.iter().map(|&i| &findings[i]).collect();
+    // The lead: the highest-ranked feature finding over all cases (a mix or a cluster share
+    // says less in a headline), else the highest-ranked over all cases, else the first.
+    let at = checks
+        .iter()
+        .position(|c| {
+            c.subgroup.is_none() && !matches!(c.kind, Kind::Composition | Kind::ClusterOccupancy)
+        })
+        .or_else(|| checks.iter().position(|c| c.subgroup.is_none()))
+        .unwrap_or(0);
+    let lead = checks[at];
+    let category = category(lead, ctx);
+    let name_of = |i: usize, c: &Check| match c.kind {
+        Kind::FeatureDrift | Kind::NewCategory | Kind::Missingness | Kind::Composition => {
+            Some(keys[i].clone())
+        }
+        Kind::ClusterOccupancy => None,
+        _ => Some(c.subject.clone()),
+    };
+    let mut features: Vec<String> = Vec::new();
+    let mut clusters: Vec<String> = Vec::new();
+    for (&i, c) in idx.iter().zip(&checks) {
+        match name_of(i, c) {
+            Some(name) if !features.contains(&name) => features.push(name),
+            Some(_) => {}
+            None if c.subject != "all clusters" && !clusters.contains(&c.subject) => {
+                clusters.push(c.subject.clone());
+            }
+            None => {}
+        }
+    }
+    let lead_name = name_of(idx[at], lead);
+    let mut subgroups: Vec<String> = checks.iter().filter_map(|c| c.subgroup.clone()).collect();
+    subgroups.sort();
+    subgroups.dedup();
+    let severity = checks
+        .iter()
+        .map(|c| c.severity)
+        .max()
+        .unwrap_or(Severity::Warn);
+    let first_seen = checks.iter().filter_map(|c| c.first_seen.clone()).min();
+    let scope = lead
+        .explained_by
+        .as_deref()
+        .or(lead.subgroup.as_deref())
+        .map_or(String::new(), |g| format!(" in {g}"));
+    let mut others: Vec<String> = features
+        .iter()
+        .filter(|f| Some(*f) != lead_name.as_ref())
+        .cloned()
+        .collect();
+    if !clusters.is_empty() {
+        others.push(if clusters.len() == 1 {
+            clusters[0].clone()
+        } else {
+            format!("{} acquisition clusters", clusters.len())
+        });
+    }
+    let with = match others.len() {
+        0 => String::new(),
+        1..=4 => format!("; with {}", others.join(", ")),
+        k => format!("; with {} and {} more", others[..3].join(", "), k - 3),
+    };
+    let title = match category {
+        "acquisition" => "Acquisition change",
+        "patient mix" => "Patient mix change",
+        "model" if checks.iter().any(|c| c.kind == Kind::ModelVersion) => "Model change",
+        "model" => "Model output change",
+        "labels" => "Label meaning change",
+        "performance" => "Performance change",
+        "release gate" => "Release gate",
+        _ => "Input change",
+    };
+    let headline = format!("{title}{scope}: {} — {}{with}", what(lead), lead.summary);
+    let named = |list: &[String]| {
+        let shown: Vec<&str> = list.iter().take(4).map(String::as_str).collect();
+        let more = list.len().saturating_sub(shown.len());
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let action = match category {
+        "acquisition" if lead.kind != Kind::NewCategory => format!(
+            "Confirm with the radiology team whether a protocol, scanner or software changed ({}{scope}); check model performance on the affected cases before relying on its results.",
+            named(&features_or_clusters(&features, &clusters))
+        ),
+        "patient mix" => format!(
+            "The patient mix changed ({}{scope}): check model performance for the groups that grew; acquire labelled cases for under-represented groups before retraining.",
+            named(&features)
+        ),
+        _ => lead.action.clone(),
+    };
+    Change {
+        id: format!("C{number}"),
+        headline,
+        category,
+        severity,
+        features,
+        subgroups,
+        clusters,
+        first_seen,
+        action,
+        findings: checks.iter().map(|c| finding_id(c)).collect(),
+        grouped,
+    }
+}
+
+fn features_or_clusters(features: &[String], clusters: &[String]) -> Vec<String> {
+    if features.is_empty() {
+        clusters.to_vec()
+    } else {
+        features.to_vec()
+    }
+}
+
+/// What a check is about, in words: "kvp changed", "New manufacturer value".
+pub fn what(c: &Check) -> String {
+    match c.kind {
+        Kind::NewCategory => format!("New {} value", c.subject),
+        Kind::Missingness => format!("{} missing more often", c.subject),
+        Kind::Composition => format!("{} changed", c.subject.replacen("mix: ", "Mix of ", 1)),
+        Kind::ModelOutput => format!("Model output ({}) changed", c.subject),
+        Kind::FeatureDrift => format!("{} changed", c.subject),
+        Kind::Performance | Kind::Gate => c.subject.clone(),
+        Kind::EstimatedPerformance => format!("Estimated {} (before labels)", c.subject),
+        Kind::CalibrationDrift => "Scores no longer mean what they meant in validation".to_string(),
+        Kind::LabelShift => "Share of positive labels changed".to_string(),
+        Kind::ConceptDrift => "Suspected concept drift".to_string(),
+        Kind::ChangePoint => format!("Change point in the {}", c.subject),
+        Kind::ModelVersion => format!("Unapproved model {}", c.subject),
+        Kind::ClusterOccupancy => format!("Acquisition cluster occupancy changed: {}", c.subject),
+        Kind::NovelCases => "Novel acquisitions".to_string(),
+        Kind::MissingInput => "Missing input".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
