@@ -275,4 +275,26 @@ mod tests {
         // Too few to compare.
         assert!(coincidence(&bits(&[1, 2, 3], n), &bits(&a, n), n).is_none());
     }
+
+    /// z and strength against scipy.stats.hypergeom (scripts/fixtures_changes.py).
+    #[test]
+    fn the_overlap_test_matches_scipy_hypergeom() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../testdata/fixtures/changes_overlap.json"
+        ))
+        .unwrap();
+        for case in fixture["cases"].as_array().unwrap() {
+            let get = |k: &str| case[k].as_u64().unwrap() as usize;
+            let (n, a, b, c) = (get("n"), get("a"), get("b"), get("c"));
+            // a set of the first `a` rows, and one of `b` rows sharing `c` of them.
+            let first = bits(&(0..a).collect::<Vec<_>>(), n);
+            let second: Vec<usize> = (a - c..a).chain(a..a + b - c).collect();
+            let co = coincidence(&first, &bits(&second, n), n).unwrap();
+            assert_eq!(co.overlap, c);
+            for (got, key) in [(co.z, "z"), (co.strength, "strength")] {
+                let want = case[key].as_f64().unwrap();
+                assert!((got - want).abs() < 1e-9, "{case}: {key} {got} vs {want}");
+            }
+        }
+    }
 }

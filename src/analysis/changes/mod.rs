@@ -287,27 +287,32 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
 
     // 4. A model that changed; labels that changed.
     let swap = findings.iter().position(|c| c.kind == Kind::ModelVersion);
+    let label_kinds = |k: Kind| {
+        matches!(
+            k,
+            Kind::CalibrationDrift | Kind::LabelShift | Kind::ConceptDrift
+        )
+    };
+    let labels = findings.iter().position(|c| label_kinds(c.kind));
     for (i, c) in findings.iter().enumerate() {
-        match (swap, c.kind) {
-            (Some(s), Kind::ModelOutput | Kind::EstimatedPerformance | Kind::CalibrationDrift) => u
-                .join(s, i, || {
+        match (swap, labels) {
+            (Some(s), _)
+                if matches!(
+                    c.kind,
+                    Kind::ModelOutput | Kind::EstimatedPerformance | Kind::CalibrationDrift
+                ) =>
+            {
+                u.join(s, i, || {
                     format!(
                         "{} follows the unapproved model ({})",
                         c.subject, findings[s].subject
                     )
-                }),
-            (None, Kind::CalibrationDrift | Kind::LabelShift | Kind::ConceptDrift) => {
-                if let Some(l) = findings.iter().position(|c| {
-                    matches!(
-                        c.kind,
-                        Kind::CalibrationDrift | Kind::LabelShift | Kind::ConceptDrift
-                    )
-                }) {
-                    u.join(l, i, || {
-                        "calibration, label share and concept drift all speak of what the labels mean".into()
-                    });
-                }
+                });
             }
+            (None, Some(l)) if label_kinds(c.kind) => u.join(l, i, || {
+                "calibration, label share and concept drift all speak of what the labels mean"
+                    .into()
+            }),
             _ => {}
         }
     }
