@@ -65,13 +65,22 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         onset_day: Some(args.onset),
     })?;
     note!(
-        "1. synth: {} baseline series and {} over {} nights × {} slices, {scenario} from night {} → {}",
-        truth.cases_per_side,
-        truth.cases_per_side,
-        args.nights,
-        truth.slices_per_series,
-        args.onset,
-        data.display()
+        "{}",
+        terminal::wrap(
+            &format!(
+                "{} baseline series and {} over {} nights × {} slices, {} from night {} → {}",
+                truth.cases_per_side,
+                truth.cases_per_side,
+                args.nights,
+                truth.slices_per_series,
+                scenario.replace(',', ", "),
+                args.onset,
+                data.display()
+            ),
+            terminal::width(),
+            "1. synth: ",
+            "   "
+        )
     );
     let pseudonymizer = Pseudonymizer::from_config(ctx.config.pseudonymize.as_ref())?;
     for side in ["baseline", "serving"] {
@@ -149,19 +158,28 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
             pending.commit()?;
         }
         note!(
-            "   {}",
-            terminal::night_line(night, day, args.onset, &audit.report)
+            "{}",
+            terminal::wrap(
+                &terminal::night_line(night, day, args.onset, &audit.report),
+                terminal::width(),
+                "   ",
+                "     "
+            )
         );
         last = Some((audit.report, dir));
     }
     let (report, dir) = last.expect("at least one night");
     show(&report, &dir, ctx);
-    note!(
-        "\ndemo finished: each night's report in {}/<date>/, the history in {}, tables in {}, synthetic truth in {}\nOpen the last night's report: {}",
+    let finished = format!(
+        "each night's report in {}/<date>/, the history in {}, tables in {}, synthetic truth in {}",
         out.join("audit").display(),
         out.join("history").display(),
         out.display(),
         data.join("truth.yaml").display(),
+    );
+    note!(
+        "\n{}\nOpen the last night's report: {}",
+        terminal::wrap(&finished, terminal::width(), "demo finished: ", "  "),
         dir.join("report.html").display()
     );
     Ok(exit::OK)
@@ -174,10 +192,13 @@ fn show(report: &Report, dir: &Path, ctx: &Context) {
         "\n6. the last night ({}):",
         report.window.start.as_deref().unwrap_or("")
     );
-    if let Some(changes) = terminal::changes_lines(report) {
+    let width = terminal::width();
+    if let Some(changes) = terminal::changes_lines(report, width) {
         note!("{changes}");
     }
-    note!("{}", terminal::findings_table(report, ctx.color, 8));
+    if !report.findings.is_empty() {
+        note!("{}", terminal::findings_table(report, ctx.color, 8, width));
+    }
     note!(
         "status: {} ({} alert, {} warn of {} checks)",
         report.status.as_str(),
@@ -186,21 +207,26 @@ fn show(report: &Report, dir: &Path, ctx: &Context) {
         report.counts.checks
     );
     if let Some(top) = report.changes.first() {
-        note!("Top change: {}", top.headline);
-        note!("What to do: {}", top.action);
+        note!(
+            "{}",
+            terminal::wrap(&top.headline, width, "Top change: ", "  ")
+        );
+        note!(
+            "{}",
+            terminal::wrap(&top.action, width, "What to do: ", "  ")
+        );
     }
-    if let Some(line) = terminal::estimates_line(report) {
-        note!("{line}");
+    if let Some(lines) = terminal::performance_lines(report, width) {
+        note!("{lines}");
     }
     let html = dir.join("report.html");
-    note!(
-        "Reports: {}, {}{}",
+    let mut reports = format!(
+        "{}, {}",
         dir.join("report.md").display(),
-        dir.join("report.json").display(),
-        if html.exists() {
-            format!(", {}", html.display())
-        } else {
-            String::new()
-        }
+        dir.join("report.json").display()
     );
+    if html.exists() {
+        reports.push_str(&format!(", {}", html.display()));
+    }
+    note!("{}", terminal::wrap(&reports, width, "Reports: ", "  "));
 }

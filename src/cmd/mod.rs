@@ -80,10 +80,16 @@ pub fn deliver(
         print(|out| crate::report::json::write(report, out))?;
     }
     if ctx.chatty {
-        if let Some(changes) = terminal::changes_lines(report) {
+        let width = terminal::width();
+        if let Some(changes) = terminal::changes_lines(report, width) {
             note!("{changes}");
         }
-        note!("{}", terminal::findings_table(report, ctx.color, 15));
+        if !report.findings.is_empty() {
+            note!("{}", terminal::findings_table(report, ctx.color, 15, width));
+        }
+        if let Some(performance) = terminal::performance_lines(report, width) {
+            note!("{performance}");
+        }
         let status = match (report.command.as_str(), report.status) {
             ("gate", crate::analysis::report::Status::Alert) => "FAIL",
             ("gate", _) => "pass",

@@ -18,7 +18,7 @@ mod cluster;
 mod drift;
 mod gate;
 mod logs;
-mod performance;
+pub mod performance;
 mod subgroups;
 mod tags;
 

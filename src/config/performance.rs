@@ -20,6 +20,9 @@ pub struct PerformanceConfig {
     /// Estimated-performance findings (from calibrated scores, before labels) may be
     /// alerts; by default they are at most warnings, since they rest on an assumption.
     pub estimated_alerts: bool,
+    /// The power at which a night's smallest detectable fall is quoted ("a fall of 0.21
+    /// would show"): the chance that a true fall of that size gives an alert.
+    pub power: f64,
 }
 
 /// Metrics compared for non-inferiority, and their default margins.
@@ -43,6 +46,7 @@ impl Default for PerformanceConfig {
             min_positives: 10,
             label_map: BTreeMap::new(),
             estimated_alerts: false,
+            power: 0.8,
         }
     }
 }
@@ -76,6 +80,12 @@ impl PerformanceConfig {
             return Err(format!(
                 "performance.ece_warn: expected a number in [0, 1), got {}",
                 self.ece_warn
+            ));
+        }
+        if !(0.5..1.0).contains(&self.power) {
+            return Err(format!(
+                "performance.power: expected a number in [0.5, 1), got {}",
+                self.power
             ));
         }
         // An interval, a DeLong variance and a class share all need two cases.

@@ -1,28 +1,44 @@
-//! junit.xml: every check of a report as a JUnit test case, for CI systems (GitLab, Jenkins,
-//! GitHub test reporters).
+//! junit.xml: a report as JUnit test cases, for CI systems (GitLab, Jenkins, GitHub test
+//! reporters).
 //!
-//! One `<testsuite name="postmarket {command}">`; one `<testcase>` per check (all checks,
-//! not only findings), `classname` the check's kind as in report.json and `name`
-//! `"{subject} [{subgroup or all}]"`. Severity `alert` is a `<failure>` — the same level
-//! that makes the exit code 1 by default; `insufficient` is `<skipped>`; `warn` passes with
-//! a note in `<system-out>`, since it does not fail the run. Output is deterministic: checks
-//! in report order, no timings.
+//! One `<testsuite name="postmarket {command}">`. First one `<testcase>` per change
+//! (`classname` `change.{category}`, `name` `"C1: {headline}"`), its findings' numbers in
+//! `<system-out>`, one line each; then one per check that is in no change (the passes, the
+//! insufficient), `classname` the check's kind as in report.json and `name`
+//! `"{subject} [{subgroup or all}]"`. So one event is one failure, not thirty. Severity
+//! `alert` is a `<failure>` — the same level that makes the exit code 1 by default;
+//! `insufficient` is `<skipped>`; `warn` passes with a note in `<system-out>`, since it does
+//! not fail the run. Output is deterministic: report order, no timings.
 
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::analysis::changes::{finding_id, Change};
 use crate::analysis::findings::{Check, Severity};
 use crate::analysis::report::Report;
 use crate::error::Result;
 
 pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
-    let count = |s: Severity| report.checks.iter().filter(|c| c.severity == s).count();
+    let grouped: std::collections::HashSet<&str> = report
+        .changes
+        .iter()
+        .flat_map(|c| c.findings.iter().map(String::as_str))
+        .collect();
+    let ungrouped: Vec<&Check> = report
+        .checks
+        .iter()
+        .filter(|c| !(c.is_finding() && grouped.contains(finding_id(c).as_str())))
+        .collect();
+    let count = |s: Severity| {
+        report.changes.iter().filter(|c| c.severity == s).count()
+            + ungrouped.iter().filter(|c| c.severity == s).count()
+    };
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
         r#"<testsuite name="postmarket {}" tests="{}" failures="{}" errors="0" skipped="{}">"#,
         escape(&report.command),
-        report.checks.len(),
+        report.changes.len() + ungrouped.len(),
         count(Severity::Alert),
         count(Severity::Insufficient)
     )?;
@@ -39,10 +55,58 @@ pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "  </properties>")?;
-    for check in &report.checks {
+    for change in &report.changes {
+        write_change(change, report, &mut out)?;
+    }
+    for check in ungrouped {
         write_case(check, &mut out)?;
     }
     writeln!(out, "</testsuite>")
+}
+
+/// A change as one test case: a failure when it is an alert, its action as the failure's
+/// text, and each of its findings' numbers in `<system-out>`.
+fn write_change(change: &Change, report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let name = format!("{}: {}", change.id, change.headline);
+    writeln!(
+        out,
+        r#"  <testcase classname="change.{}" name="{}">"#,
+        escape(&change.category.replace(' ', "-")),
+        escape(&name)
+    )?;
+    if change.severity == Severity::Alert {
+        writeln!(
+            out,
+            r#"    <failure message="{}" type="alert">{}</failure>"#,
+            escape(&change.headline),
+            escape(&change.action)
+        )?;
+    }
+    let lines: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|c| change.findings.contains(&finding_id(c)))
+        .map(|c| {
+            format!(
+                "{} {} [{}]: {}",
+                c.severity.as_str(),
+                c.subject,
+                c.subgroup.as_deref().unwrap_or("all"),
+                message(c)
+            )
+        })
+        .collect();
+    let warn = if change.severity == Severity::Warn {
+        format!("warn: {}\n", change.action)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "    <system-out>{}</system-out>",
+        escape(&format!("{warn}{}", lines.join("\n")))
+    )?;
+    writeln!(out, "  </testcase>")
 }
 
 /// Writes the XML to `path`, in full or not at all.

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use crate::analysis::findings::{Check, Severity};
+use crate::analysis::performance::shown;
 use crate::analysis::report::{Report, Status};
 use crate::format::short;
 
@@ -16,7 +17,7 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
         Status::Insufficient => "INSUFFICIENT DATA — no conclusion possible",
         Status::Ok if gate => "PASS — the candidate is not worse than production",
         Status::Ok => match report.command.as_str() {
-            "performance" => "OK — no regression beyond the margins",
+            "performance" => "OK — no fall beyond the margins shown",
             "cluster" => "OK — serving cases fall where the baseline's did",
             "audit" => "OK — nothing changed beyond the thresholds",
             _ => "OK — no drift beyond the thresholds",
@@ -54,6 +55,7 @@ pub fn write(report: &Report, mut out: impl Write) -> std::io::Result<()> {
 
     changes(report, &mut out)?;
     not_decided(report, &mut out)?;
+    performance(report, &mut out)?;
     if !report.findings.is_empty() {
         writeln!(
             out,
@@ -316,6 +318,128 @@ pub fn not_decided_lines(report: &Report) -> Vec<String> {
     lines
 }
 
+/// Realized performance beside the estimate for every case, and the smallest fall each
+/// check could have shown: "no fall shown" is said with what it is worth.
+fn performance(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let groups = shown::groups(&report.checks);
+    let Some(overall) = groups.iter().find(|g| g.subgroup.is_none()) else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "## Performance
+"
+    )?;
+    writeln!(
+        out,
+        "Over all cases: {}.
+",
+        overall.statement()
+    )?;
+    let estimates = estimates(report);
+    writeln!(
+        out,
+        "| metric | baseline | tonight (labelled) | difference [95%] | margin | a fall that would show | estimated for all cases [95%] |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|")?;
+    for c in &overall.checks {
+        let get = |k: &str| c.extra.get(k).copied();
+        let estimate = estimates
+            .iter()
+            .find(|e| e.subject == c.subject)
+            .and_then(|e| {
+                Some(format!(
+                    "{:.3} [{:.3}, {:.3}] (n {})",
+                    e.extra.get("estimate")?,
+                    e.extra.get("ci_low")?,
+                    e.extra.get("ci_high")?,
+                    e.n_serving
+                ))
+            })
+            .unwrap_or_else(|| "—".into());
+        let num = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.3}"));
+        writeln!(
+            out,
+            "| {} | {} | {} (n {}) | {} | {} | {} | {estimate} |",
+            c.subject,
+            num(get("baseline")),
+            num(get("serving")),
+            c.n_serving,
+            match (c.effect, get("ci_low"), get("ci_high")) {
+                (Some(d), Some(lo), Some(hi)) => format!("{d:+.3} [{lo:+.3}, {hi:+.3}]"),
+                _ => "not decided".into(),
+            },
+            short(-c.threshold),
+            get("detectable_fall").map_or("—".into(), |f| format!("{f:.2}")),
+        )?;
+    }
+    let subgroups: Vec<_> = groups.iter().filter(|g| g.subgroup.is_some()).collect();
+    if !subgroups.is_empty() {
+        writeln!(
+            out,
+            "\n<details><summary>By subgroup: {} subgroups</summary>\n",
+            subgroups.len()
+        )?;
+        writeln!(
+            out,
+            "A fall that each subgroup's labelled cases would show (power {}), or why none:\n",
+            report_power(report)
+        )?;
+        writeln!(
+            out,
+            "| subgroup | labelled | performance | auroc | sensitivity | specificity | ppv | npv |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+        for g in subgroups {
+            let status = match g.statement() {
+                s if s.starts_with("fell") => s,
+                _ if g.weakest().is_some() => "no fall shown".to_string(),
+                _ => "not decided".to_string(),
+            };
+            let falls: Vec<String> = g
+                .checks
+                .iter()
+                .map(|c| {
+                    c.extra
+                        .get("detectable_fall")
+                        .map_or("—".into(), |f| format!("{f:.2}"))
+                })
+                .collect();
+            writeln!(
+                out,
+                "| {} | {} | {status} | {} |",
+                g.subgroup.unwrap_or("all"),
+                g.labelled(),
+                falls.join(" | ")
+            )?;
+        }
+        writeln!(out, "\n</details>")?;
+    }
+    writeln!(out)
+}
+
+/// The power the detectable falls are quoted at (`performance.power`).
+fn report_power(report: &Report) -> String {
+    report
+        .checks
+        .iter()
+        .find_map(|c| c.extra.get("power"))
+        .map_or("—".into(), |p| short(*p))
+}
+
+/// The estimated-performance checks over all cases that carry an estimate.
+fn estimates(report: &Report) -> Vec<&Check> {
+    report
+        .checks
+        .iter()
+        .filter(|c| {
+            c.kind == crate::analysis::findings::Kind::EstimatedPerformance
+                && c.subgroup.is_none()
+                && c.extra.contains_key("estimate")
+        })
+        .collect()
+}
+
 /// For `audit`: the selected window, the sequence of nights, and the analyses run or not.
 fn audit_context(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let w = &report.window;
@@ -357,7 +481,10 @@ fn audit_context(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             .analyses
             .iter()
             .filter(|a| a.ran)
-            .map(|a| format!("{} {}", a.name, a.status.map_or("", |s| s.as_str())))
+            .map(|a| match (a.name, shown::overall(&report.checks)) {
+                ("performance", Some(statement)) => format!("performance: {statement}"),
+                _ => format!("{} {}", a.name, a.status.map_or("", |s| s.as_str())),
+            })
             .collect();
         writeln!(
             out,

@@ -73,8 +73,22 @@ fn one_run_holds_every_analysis_and_one_exit_code() {
     assert!(kinds.contains(&"feature-drift".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"model-version".to_string()), "{kinds:?}");
     let junit = std::fs::read_to_string(wd.path("out/junit.xml")).unwrap();
+    // One test case per change, then one per check that is in no change.
     let cases = junit.matches("<testcase").count();
-    assert_eq!(cases as u64, report["counts"]["checks"].as_u64().unwrap());
+    let changes = report["changes"].as_array().unwrap();
+    let in_changes: u64 = changes
+        .iter()
+        .map(|c| c["findings"].as_array().unwrap().len() as u64)
+        .sum();
+    assert_eq!(
+        cases as u64,
+        changes.len() as u64 + report["counts"]["checks"].as_u64().unwrap() - in_changes
+    );
+    assert_eq!(
+        junit.matches(r#"classname="change."#).count(),
+        changes.len(),
+        "{junit}"
+    );
     let md = std::fs::read_to_string(wd.path("out/report.md")).unwrap();
     assert!(md.starts_with("# postmarket audit report: ALERT"), "{md}");
     assert!(md.contains("Analyses: drift alert, cluster"), "{md}");

@@ -29,3 +29,4 @@ mod profile;
 mod scan;
 mod spark;
 mod synth;
+mod terminal;

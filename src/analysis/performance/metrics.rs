@@ -252,6 +252,10 @@ fn metric_check(
     check.extra.insert("serving", sv);
     check.extra.insert("ci_low", ci.low);
     check.extra.insert("ci_high", ci.high);
+    check
+        .extra
+        .insert("detectable_fall", detectable_fall(margin, ci, config.power));
+    check.extra.insert("power", config.power);
     check.summary = format!(
         "{metric}{scope}: {bv:.3} → {sv:.3}, difference {d:+.3} [{:+.3}, {:+.3}], margin {margin}",
         ci.low, ci.high
@@ -264,6 +268,15 @@ fn metric_check(
         if metric == "specificity" || metric == "ppv" { "positives" } else { "negatives" }
     );
     check
+}
+
+/// The smallest true fall (baseline − serving) that this night would show as an alert with
+/// probability `power`: the difference's interval must clear −margin, so the fall must
+/// exceed the margin by (z₀.₉₇₅ + z_power) standard errors, the standard error read off the
+/// interval's width. Before the run's multiple-testing correction, so a lower bound.
+fn detectable_fall(margin: f64, ci: Interval, power: f64) -> f64 {
+    let se = (ci.high - ci.low) / (2.0 * Z95);
+    margin + (Z95 + Normal::standard().inverse_cdf(power)) * se
 }
 
 fn calibration_check(

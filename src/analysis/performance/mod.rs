@@ -3,6 +3,7 @@
 
 mod metrics;
 mod run;
+pub mod shown;
 mod side;
 
 pub use metrics::{compare, metrics, Labelled, Metrics, Rate};

@@ -215,6 +215,10 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
             "Fewer than {} labelled cases or {} positives or negatives on either side: insufficient.",
             config.performance.min_labelled, config.performance.min_positives
         ),
+        format!(
+            "A decided metric's detectable fall (extra.detectable_fall) is the smallest true fall that would give an alert with probability {} (performance.power): margin + (z₀.₉₇₅ + z_power) × the difference's standard error, read off its 95% interval; before the multiple-testing correction, so the real one is a little larger. \"No fall shown\" means no fall of that size, not no fall.",
+            config.performance.power
+        ),
         "Change points: Page–Hinkley and CUSUM on the time-ordered 0/1 error stream (parameters in docs/statistics.md); label prevalence by chi-square with the drift decision rule.".to_string(),
     ];
     match &calibration {

@@ -79,7 +79,7 @@ pub fn render(report: &Report) -> String {
         .iter()
         .find(|c| c.distribution.is_some() && is_occupancy(c));
     let trends = report.checks.iter().any(|c| !c.trend.is_empty());
-    let mut entries = vec![("summary", "Summary"), ("changed", "What changed")];
+    let mut entries = vec![("summary", "Summary"), ("changed", "Findings")];
     if !performance.is_empty() {
         entries.push(("performance", "Performance by subgroup"));
     }

@@ -73,23 +73,36 @@ pub fn summary(doc: &mut Doc, report: &Report) {
         T(report.status.as_str()), "</td><td class=\"n\">", c.alert, "</td><td class=\"n\">", c.warn,
         "</td><td class=\"n\">", c.info, "</td><td class=\"n\">", c.insufficient,
         "</td><td class=\"n\">", c.checks, "</td></tr></table>");
-    if let Some(top) = report.findings.first() {
-        h!(doc; "<p><strong>Top finding:</strong> ");
-        badge(doc, top.severity);
-        h!(doc; " ", T(&what(top)), " (", T(top.subgroup.as_deref().unwrap_or("all cases")),
-            ") — ", T(&top.summary), ".</p>");
-        if !top.action.is_empty() {
-            h!(doc; "<p><strong>What to do:</strong> ", T(&top.action), "</p>");
+    if !report.changes.is_empty() {
+        h!(doc; "<h3>What changed</h3><ol class=\"changes\">");
+        for c in &report.changes {
+            h!(doc; "<li>");
+            badge(doc, c.severity);
+            h!(doc; " <strong>", T(&c.id), "</strong> ", T(&c.headline));
+            if let Some(since) = &c.first_seen {
+                h!(doc; " <span class=\"mute\">(since ", T(date(since)), ")</span>");
+            }
+            h!(doc; "<br><strong>What to do:</strong> ", T(&c.action),
+                " <span class=\"mute\">", T(&crate::report::markdown::touches(c)), "</span></li>");
         }
+        h!(doc; "</ol>");
+    }
+    let performance = crate::analysis::performance::shown::overall(&report.checks);
+    if let Some(statement) = &performance {
+        h!(doc; "<p><strong>Performance, all cases:</strong> ", T(statement), ".</p>");
     }
     if !report.analyses.is_empty() {
-        h!(doc; "<table><tr><th>analysis</th><th>ran</th><th>status</th><th class=\"n\">checks</th><th>note</th></tr>");
+        h!(doc; "<div class=\"wide\"><table><tr><th>analysis</th><th>ran</th><th>status</th><th class=\"n\">checks</th><th>note</th></tr>");
         for a in &report.analyses {
+            let status = match (a.name, &performance) {
+                ("performance", Some(s)) => s.as_str(),
+                _ => a.status.map_or("—", |s| s.as_str()),
+            };
             h!(doc; "<tr><td>", T(a.name), "</td><td>", if a.ran { "yes" } else { "no" }, "</td><td>",
-                T(a.status.map_or("—", |s| s.as_str())), "</td><td class=\"n\">", a.checks,
+                T(status), "</td><td class=\"n\">", a.checks,
                 "</td><td>", T(a.note.as_deref().unwrap_or("")), "</td></tr>");
         }
-        h!(doc; "</table>");
+        h!(doc; "</table></div>");
     }
     let j = &report.join;
     h!(doc; "<p class=\"mute\">", T(&format!(
@@ -162,9 +175,12 @@ fn card(doc: &mut Doc, c: &Check, tonight: &str) {
 /// when it is more severe than the same check over all cases (or that one is not a
 /// finding), the others in one table.
 pub fn findings(doc: &mut Doc, report: &Report) {
-    h!(doc; "<section id=\"changed\"><h2>What changed</h2>");
+    h!(doc; "<section id=\"changed\"><h2>Findings</h2>");
     if report.findings.is_empty() {
         h!(doc; "<p>No check reached a warning (", report.counts.checks, " checks).</p>");
+    } else {
+        h!(doc; "<p>", report.findings.len(), " findings behind the ", report.changes.len(),
+            " change(s) of the summary, one card each.</p><details><summary>Every finding</summary>");
     }
     let overall = |c: &Check| {
         report
@@ -191,6 +207,9 @@ pub fn findings(doc: &mut Doc, report: &Report) {
                 T(&format!("{}{}", opt(c.effect), interval_text(c))), "</td></tr>");
         }
         h!(doc; "</table></div>");
+    }
+    if !report.findings.is_empty() {
+        h!(doc; "</details>");
     }
     h!(doc; "</section>\n");
 }
