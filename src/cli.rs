@@ -31,13 +31,24 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// YAML config [default: postmarket.yaml in the working directory, if present]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
     pub config: Option<PathBuf>,
     /// No progress bars or summaries on stderr
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = "Global options")]
     pub quiet: bool,
     /// When to use colour in terminal tables (NO_COLOR is respected by `auto`)
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = ColorChoice::Auto,
+        help_heading = "Global options"
+    )]
     pub color: ColorChoice,
 }
 
@@ -103,5 +114,40 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// One vocabulary (issue 24): every flag has help; a command that writes into a folder
+    /// takes it as `-o/--output`; every command that decides takes `--fail-on` and `--junit`.
+    #[test]
+    fn the_same_flag_means_the_same_thing_everywhere() {
+        let cli = Cli::command();
+        for sub in cli.get_subcommands() {
+            let name = sub.get_name();
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                assert!(
+                    arg.get_help().is_some() || matches!(id, "help" | "version"),
+                    "{name} --{id} has no help text"
+                );
+                if id == "output" || id == "out" {
+                    assert_eq!(arg.get_short(), Some('o'), "{name} --{id}");
+                    assert_eq!(arg.get_long(), Some("output"), "{name} --{id}");
+                }
+            }
+            let has = |id: &str| sub.get_arguments().any(|a| a.get_id() == id);
+            if ["drift", "audit", "gate", "performance", "cluster"].contains(&name) {
+                assert!(
+                    has("fail_on") && has("junit"),
+                    "{name}: --fail-on and --junit"
+                );
+            }
+        }
+        let onset = |cmd: &str| {
+            cli.find_subcommand(cmd)
+                .unwrap()
+                .get_arguments()
+                .any(|a| a.get_long() == Some("onset"))
+        };
+        assert!(onset("synth") && onset("demo"), "--onset in synth and demo");
     }
 }

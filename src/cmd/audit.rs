@@ -39,7 +39,7 @@ pub struct AuditArgs {
     /// drift from the counts (several are added first)
     #[arg(long, value_name = "PROFILE", num_args = 1.., conflicts_with_all = ["headers", "dicom", "inferences", "logs", "dicomweb", "window", "since"])]
     pub profile: Vec<PathBuf>,
-    /// Output folder: report.json, report.md, novel.parquet, tables/
+    /// Output folder: report.json, report.md, report.html, novel.parquet, tables/
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// History folder: this run is added to it, and the report reads the nights before

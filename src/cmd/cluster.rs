@@ -29,12 +29,15 @@ pub struct ClusterArgs {
     /// folders of Parquet parts
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub inferences: Vec<PathBuf>,
-    /// Output folder for report.json, report.md and novel.parquet
+    /// Output folder: report.json, report.md, report.html, novel.parquet
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// Exit 1 when a finding reaches this severity
     #[arg(long, value_enum, default_value_t = FailOn::Alert)]
     pub fail_on: FailOn,
+    /// Also write JUnit XML here: one test case per change, then one per check in no change
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Print report.json on stdout
     #[arg(long)]
     pub json: bool,
@@ -49,7 +52,7 @@ pub fn run(args: &ClusterArgs, ctx: &Context) -> Result<i32> {
     writer.write(&run.novel)?;
     writer.finish()?;
     let report = run.report;
-    super::deliver(&report, &args.output, args.json, None, ctx)?;
+    super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
     if ctx.chatty {
         note!(
             "novel cases in {}",

@@ -31,7 +31,7 @@ pub struct DriftArgs {
     /// merged report says which sites moved
     #[arg(long, requires = "profile")]
     pub by_site: bool,
-    /// Output folder for report.json and report.md
+    /// Output folder: report.json, report.md, report.html
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// Exit 1 when a finding reaches this severity

@@ -42,7 +42,7 @@ pub struct DrillArgs {
     pub ramp: bool,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output folder for drill.json and drill.md
+    /// Output folder: drill.json, drill.md, drill.html
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// Also write JUnit XML here: one test case per scenario

@@ -10,10 +10,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Context;
-use crate::analysis::findings::Severity;
+use super::{Context, FailOn};
 use crate::analysis::gate;
-use crate::error::{exit, Result};
+use crate::error::Result;
 
 #[derive(Debug, Args)]
 pub struct GateArgs {
@@ -28,10 +27,13 @@ pub struct GateArgs {
     /// headers.parquet of those cases: adds the configured subgroups (age band, sex, …)
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub headers: Vec<PathBuf>,
-    /// Output folder for report.json and report.md
+    /// Output folder: report.json, report.md, report.html
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
-    /// Also write JUnit XML here: one test case per check
+    /// Exit 1 when a finding reaches this severity (alert: the candidate is worse)
+    #[arg(long, value_enum, default_value_t = FailOn::Alert)]
+    pub fail_on: FailOn,
+    /// Also write JUnit XML here: one test case per change, then one per check in no change
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Print report.json on stdout
@@ -42,9 +44,5 @@ pub struct GateArgs {
 pub fn run(args: &GateArgs, ctx: &Context) -> Result<i32> {
     let report = gate::run(&args.reference, &args.candidate, &args.headers, &ctx.config)?;
     super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
-    Ok(if report.fails_at(Severity::Alert) {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    })
+    Ok(super::exit_code(&report, args.fail_on))
 }

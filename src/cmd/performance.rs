@@ -26,12 +26,15 @@ pub struct PerformanceArgs {
     /// (files, or folders of Parquet parts)
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub headers: Vec<PathBuf>,
-    /// Output folder for report.json and report.md
+    /// Output folder: report.json, report.md, report.html
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// Exit 1 when a finding reaches this severity
     #[arg(long, value_enum, default_value_t = FailOn::Alert)]
     pub fail_on: FailOn,
+    /// Also write JUnit XML here: one test case per change, then one per check in no change
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Print report.json on stdout
     #[arg(long)]
     pub json: bool,
@@ -39,7 +42,7 @@ pub struct PerformanceArgs {
 
 pub fn run(args: &PerformanceArgs, ctx: &Context) -> Result<i32> {
     let report = build(args, ctx)?;
-    super::deliver(&report, &args.output, args.json, None, ctx)?;
+    super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
     Ok(exit_code(&report, args.fail_on))
 }
 

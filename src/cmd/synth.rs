@@ -16,7 +16,7 @@ pub struct SynthArgs {
     #[arg(long, default_value = "none")]
     pub scenario: String,
     /// Output folder (baseline/, serving/, truth.yaml)
-    #[arg(short, long = "out", alias = "output", value_name = "DIR")]
+    #[arg(short, long = "output", alias = "out", value_name = "DIR")]
     pub out: PathBuf,
     /// Cases (series) per side
     #[arg(long, default_value_t = 400)]
@@ -27,6 +27,7 @@ pub struct SynthArgs {
     /// Rows and columns of each file's pixel matrix (16 keeps files near 2 KB)
     #[arg(long, default_value_t = 16)]
     pub matrix: u16,
+    /// Seed of the random generator: the same seed and arguments write the same files
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Write headers.parquet and inferences.parquet per side instead of DICOM files and
@@ -41,7 +42,7 @@ pub struct SynthArgs {
     #[arg(long, value_name = "N")]
     pub serving_days: Option<u32>,
     /// First serving day with the scenario (1-based); the days before are unchanged
-    #[arg(long, value_name = "DAY")]
+    #[arg(long = "onset", alias = "onset-day", value_name = "DAY")]
     pub onset_day: Option<u32>,
 }
 

@@ -131,6 +131,7 @@ pub fn compare(
                     high: s - b + half,
                 },
                 interval: IntervalFn::symmetric(s - b, (vb + vs).sqrt(), f64::NEG_INFINITY),
+                detectable: None,
             })
         }
         _ => None,
@@ -158,6 +159,7 @@ pub fn compare(
                         newcombe_diff(s.successes, s.n, b.successes, b.n, c)
                             .map(|(_, ci)| (ci.low, ci.high))
                     }),
+                    detectable: detectable_fall_of_rates(s, b, config.margin(name), config.power),
                 }),
             _ => None,
         };
@@ -181,6 +183,8 @@ struct Difference {
     ci: Interval,
     /// At any confidence, for the false-coverage-rate widening of selected checks.
     interval: IntervalFn,
+    /// The detectable fall where it is computed at the fallen rate (proportions).
+    detectable: Option<f64>,
 }
 
 impl Difference {
@@ -245,6 +249,7 @@ fn metric_check(
         diff: d,
         ci,
         interval,
+        detectable,
     } = difference;
     check.statistic = Some(d);
     check.set_effect_with(d, interval);
@@ -252,9 +257,10 @@ fn metric_check(
     check.extra.insert("serving", sv);
     check.extra.insert("ci_low", ci.low);
     check.extra.insert("ci_high", ci.high);
-    check
-        .extra
-        .insert("detectable_fall", detectable_fall(margin, ci, config.power));
+    check.extra.insert(
+        "detectable_fall",
+        detectable.unwrap_or_else(|| detectable_fall(margin, ci, config.power)),
+    );
     check.extra.insert("power", config.power);
     check.summary = format!(
         "{metric}{scope}: {bv:.3} → {sv:.3}, difference {d:+.3} [{:+.3}, {:+.3}], margin {margin}",
@@ -277,6 +283,30 @@ fn metric_check(
 fn detectable_fall(margin: f64, ci: Interval, power: f64) -> f64 {
     let se = (ci.high - ci.low) / (2.0 * Z95);
     margin + (Z95 + Normal::standard().inverse_cdf(power)) * se
+}
+
+/// The detectable fall of a proportion, with the standard error taken where the fall would
+/// put the serving rate (baseline − fall), not where it is tonight: a rate of 0.57 varies
+/// more than one of 0.80, and the interval at the fallen rate is what must clear −margin.
+/// Solved by fixed-point iteration of fall = margin + (z₀.₉₇₅ + z_power) · se(fall); capped
+/// at the baseline rate (a fall to zero).
+fn detectable_fall_of_rates(s: Rate, b: Rate, margin: f64, power: f64) -> Option<f64> {
+    let z = Z95 + Normal::standard().inverse_cdf(power);
+    let se_at = |fall: f64| {
+        let rate = (b.value - fall).clamp(0.0, 1.0);
+        let successes = (rate * s.n as f64).round() as u64;
+        newcombe_diff(successes, s.n, b.successes, b.n, CONFIDENCE)
+            .map(|(_, ci)| (ci.high - ci.low) / (2.0 * Z95))
+    };
+    let mut fall = margin + z * se_at(0.0)?;
+    for _ in 0..30 {
+        let next = (margin + z * se_at(fall)?).min(b.value);
+        if (next - fall).abs() < 1e-6 {
+            return Some(next);
+        }
+        fall = next;
+    }
+    Some(fall)
 }
 
 fn calibration_check(
@@ -345,6 +375,47 @@ mod tests {
         }
         g.cases = n as u64;
         g
+    }
+
+    /// The quoted detectable fall means what it says: simulated nights whose true
+    /// sensitivity is lower by that fall give an interval beyond −margin about `power` of
+    /// the time (checked at 40 and 200 positives; binomial draws, fixed seed).
+    #[test]
+    fn a_fall_of_the_detectable_size_shows_at_the_configured_power() {
+        use rand::{Rng, SeedableRng};
+        let (margin, power, p0, n_base) = (0.05, 0.8, 0.80, 600u64);
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        for n in [40u64, 200] {
+            let b = (p0 * n_base as f64).round() as u64;
+            let s = (p0 * n as f64).round() as u64;
+            let rate = |successes: u64, n: u64| Rate {
+                value: successes as f64 / n as f64,
+                successes,
+                n,
+                ci: Interval {
+                    low: 0.0,
+                    high: 1.0,
+                },
+            };
+            let fall =
+                detectable_fall_of_rates(rate(s, n), rate(b, n_base), margin, power).unwrap();
+            let trials = 2000;
+            let mut shown = 0;
+            for _ in 0..trials {
+                let draw = |n: u64, p: f64, rng: &mut rand_xoshiro::Xoshiro256PlusPlus| {
+                    (0..n).filter(|_| rng.random::<f64>() < p).count() as u64
+                };
+                let bs = draw(n_base, p0, &mut rng);
+                let ss = draw(n, p0 - fall, &mut rng);
+                let (_, ci) = newcombe_diff(ss, n, bs, n_base, CONFIDENCE).unwrap();
+                shown += usize::from(ci.high < -margin);
+            }
+            let rate = shown as f64 / trials as f64;
+            assert!(
+                (0.72..=0.9).contains(&rate),
+                "n {n}: fall {fall:.3} shown in {rate:.3} of nights, power {power}"
+            );
+        }
     }
 
     #[test]
