@@ -15,7 +15,7 @@ use crate::analysis::subgroups;
 use crate::config::{Config, GateConfig};
 use crate::error::{Error, Result};
 use crate::table::cases::{features, JoinStats};
-use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::inputs::{load_headers, load_inferences_coded};
 use crate::table::parts::{expand_inputs, stack};
 use crate::table::schema;
 
@@ -36,8 +36,8 @@ pub fn run(
         ));
     };
     let headers_path = header_parts.first().map(PathBuf::as_path);
-    let reference = stack(&reference_parts, load_inferences)?;
-    let candidate = stack(&candidate_parts, load_inferences)?;
+    let reference = stack(&reference_parts, load_inferences_coded)?;
+    let candidate = stack(&candidate_parts, load_inferences_coded)?;
     let pair_error = |e: pairs::PairError| {
         let path = match (&e, headers_path) {
             (pairs::PairError::Table(_), Some(h)) => h,
@@ -152,12 +152,19 @@ fn identity(parts: &[PathBuf], batch: &RecordBatch) -> Result<BaselineIdentity> 
 
 /// The most frequent (model, version) of an inference table.
 fn most_common_model(batch: &RecordBatch) -> Option<ModelIdentity> {
-    let m = batch
-        .column_by_name(schema::MODEL)?
-        .as_string_opt::<i32>()?;
-    let v = batch
-        .column_by_name(schema::MODEL_VERSION)?
-        .as_string_opt::<i32>()?;
+    // Plain or dictionary-coded text (how inferences are read).
+    let text = |name: &str| {
+        let column = batch.column_by_name(name)?;
+        match column.data_type() {
+            arrow_schema::DataType::Utf8 => Some(column.clone()),
+            arrow_schema::DataType::Dictionary(_, value) if value.is_string() => {
+                arrow_cast::cast(column, &arrow_schema::DataType::Utf8).ok()
+            }
+            _ => None,
+        }
+    };
+    let (m, v) = (text(schema::MODEL)?, text(schema::MODEL_VERSION)?);
+    let (m, v) = (m.as_string::<i32>(), v.as_string::<i32>());
     let mut counts: BTreeMap<ModelIdentity, u64> = BTreeMap::new();
     for i in (0..m.len()).filter(|&i| m.is_valid(i) && v.is_valid(i)) {
         let id = ModelIdentity {
