@@ -134,8 +134,8 @@ pub fn load_inferences(path: &Path) -> Result<RecordBatch> {
 
 /// [`load_inferences`] with the model, its version and the label version (the same on
 /// most rows) read as the file's dictionary codes, for a caller that holds two inference
-/// tables at once (`gate`: ~20 MB less each at a million rows). Not the default: reading
-/// by row group and joining the batches costs a 1M `drift` ~0.5 s for those 20 MB.
+/// tables at once (`gate`: ~20 MB less each at a million rows). Not the default: for one
+/// table (`drift`) reading by row group and joining the batches did not lower the peak.
 pub fn load_inferences_coded(path: &Path) -> Result<RecordBatch> {
     load_inferences_with(
         path,
