@@ -159,6 +159,11 @@ fn models(cases: &RecordBatch) -> (Option<ModelIdentity>, Vec<ModelIdentity>) {
     ) else {
         return (None, Vec::new());
     };
+    // Plain or dictionary-coded text (how inferences are read).
+    let text = |c: &arrow_array::ArrayRef| arrow_cast::cast(c, &arrow_schema::DataType::Utf8);
+    let (Ok(m), Ok(v)) = (text(m), text(v)) else {
+        return (None, Vec::new());
+    };
     let (m, v) = (m.as_string::<i32>(), v.as_string::<i32>());
     let mut counts: BTreeMap<ModelIdentity, u64> = BTreeMap::new();
     for i in 0..m.len() {

@@ -174,8 +174,10 @@ pub fn write(
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let cases_path = dir.join(CASES);
+    let cases = crate::table::cases::access::decoded(cases)
+        .map_err(|e| Error::invalid(&cases_path, e.to_string()))?;
     let mut writer = TableWriter::create(&cases_path, cases.schema())?;
-    writer.write(cases)?;
+    writer.write(&cases)?;
     let (rows, cases_file) = writer.close()?;
     manifest.files = vec![FileDigest {
         name: CASES.into(),

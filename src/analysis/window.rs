@@ -13,7 +13,7 @@ use super::concept::Seen;
 use super::snapshot::Snapshot;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::table::cases::{self, access, build_cases, unit_key, Feature, JoinStats};
+use crate::table::cases::{self, build_cases, unit_key, Feature, JoinStats};
 use crate::table::inputs::{load_headers_with, load_inferences};
 use crate::table::parts::{expand_inputs, stack};
 use crate::table::schema;
@@ -183,14 +183,24 @@ impl Window {
 }
 
 /// Every (model, version) among the inference rows, with how often and when it was seen.
+/// Counted over the Arrow strings (an owned pair only per distinct version): a `String` per
+/// row of a million inferences was ~100 MB at the peak of reading a window.
 fn model_versions(inferences: &RecordBatch) -> BTreeMap<(String, String), Seen> {
-    let models = access::text(inferences, schema::MODEL).unwrap_or_default();
-    let versions = access::text(inferences, schema::MODEL_VERSION).unwrap_or_default();
+    let text = |name: &str| {
+        inferences
+            .column_by_name(name)
+            .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
+    };
+    let (Some(models), Some(versions)) = (text(schema::MODEL), text(schema::MODEL_VERSION)) else {
+        return BTreeMap::new();
+    };
+    let (models, versions) = (models.as_string::<i32>(), versions.as_string::<i32>());
     let times = inferences
         .column_by_name(schema::TIMESTAMP)
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
-    let mut seen: BTreeMap<(String, String), Seen> = BTreeMap::new();
-    for (i, (m, v)) in models.into_iter().zip(versions).enumerate() {
+    let mut seen: std::collections::HashMap<(&str, &str), Seen, ahash::RandomState> =
+        std::collections::HashMap::with_hasher(crate::table::fast_hasher());
+    for (i, (m, v)) in models.iter().zip(versions).enumerate() {
         let (Some(m), Some(v)) = (m, v) else { continue };
         let t = times.map_or(0, |t| t.value(i));
         let entry = seen.entry((m, v)).or_insert(Seen {
@@ -202,7 +212,9 @@ fn model_versions(inferences: &RecordBatch) -> BTreeMap<(String, String), Seen> 
         entry.first = entry.first.min(t);
         entry.last = entry.last.max(t);
     }
-    seen
+    seen.into_iter()
+        .map(|((m, v), s)| ((m.to_string(), v.to_string()), s))
+        .collect()
 }
 
 /// A case table from inferences alone: the latest inference per key, sorted by key.

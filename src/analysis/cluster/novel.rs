@@ -17,7 +17,9 @@ pub fn novel_table(
     a: &Assignment,
 ) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
     let mask = BooleanArray::from(a.novel.clone());
-    let novel = arrow_select::filter::filter_record_batch(serving, &mask)?;
+    let novel = crate::table::cases::access::decoded(&arrow_select::filter::filter_record_batch(
+        serving, &mask,
+    )?)?;
     let pick = |values: Vec<f64>| -> ArrayRef {
         let all = Float64Array::from(values);
         arrow_select::filter::filter(&all, &mask).expect("mask matches")

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use rayon::prelude::*;
 
@@ -46,13 +47,15 @@ impl Sorted {
             .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Float64).ok())
             .map(|c| c.as_primitive::<arrow_array::types::Float64Type>().clone())
             .unwrap_or_else(|| arrow_array::Float64Array::new_null(rows));
-        let mut pairs: Vec<(u32, f64)> = values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i as u32, v)))
-            .collect();
-        pairs.sort_unstable_by(|x, y| x.1.total_cmp(&y.1));
-        let order = pairs.into_iter().map(|p| p.0).collect();
+        let order = counted_order(&values).unwrap_or_else(|| {
+            let mut pairs: Vec<(u32, f64)> = values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i as u32, v)))
+                .collect();
+            pairs.sort_unstable_by(|x, y| x.1.total_cmp(&y.1));
+            pairs.into_iter().map(|p| p.0).collect()
+        });
         Sorted { values, order }
     }
 
@@ -67,6 +70,63 @@ impl Sorted {
             .map(|&r| self.values.value(r as usize))
             .collect()
     }
+}
+
+/// Most acquisition parameters take a handful of values (kVp, slice thickness, matrix
+/// size): those are ordered by counting, with no sort and no 16-byte (row, value) pair per
+/// row. Above this many distinct values the sort is used.
+const COUNTED_VALUES: usize = 64;
+
+/// The rows with a finite value, ascending by value (rows of one value in row order: the
+/// same sequence of values as the sort gives), when the column has at most
+/// [`COUNTED_VALUES`] distinct values.
+fn counted_order(values: &arrow_array::Float64Array) -> Option<Vec<u32>> {
+    // Each value's bucket in order of first appearance (bit-equal is total_cmp-equal).
+    let mut distinct: Vec<u64> = Vec::new();
+    let mut bucket = vec![u8::MAX; values.len()];
+    let mut last: Option<(u64, u8)> = None;
+    for (row, v) in values.iter().enumerate() {
+        let Some(bits) = v.filter(|v| v.is_finite()).map(f64::to_bits) else {
+            continue;
+        };
+        let b = match last {
+            Some((l, b)) if l == bits => b,
+            _ => {
+                let b = match distinct.iter().position(|&d| d == bits) {
+                    Some(b) => b,
+                    None if distinct.len() < COUNTED_VALUES => {
+                        distinct.push(bits);
+                        distinct.len() - 1
+                    }
+                    None => return None,
+                } as u8;
+                last = Some((bits, b));
+                b
+            }
+        };
+        bucket[row] = b;
+    }
+    // Buckets ranked by value, then counted into place.
+    let mut by_value: Vec<usize> = (0..distinct.len()).collect();
+    by_value.sort_unstable_by(|&x, &y| {
+        f64::from_bits(distinct[x]).total_cmp(&f64::from_bits(distinct[y]))
+    });
+    let mut count = vec![0usize; distinct.len()];
+    for &b in bucket.iter().filter(|&&b| b != u8::MAX) {
+        count[b as usize] += 1;
+    }
+    let mut start = vec![0usize; distinct.len()];
+    let mut next = 0;
+    for &b in &by_value {
+        start[b] = next;
+        next += count[b];
+    }
+    let mut order = vec![0u32; next];
+    for (row, &b) in bucket.iter().enumerate().filter(|(_, &b)| b != u8::MAX) {
+        order[start[b as usize]] = row as u32;
+        start[b as usize] += 1;
+    }
+    Some(order)
 }
 
 pub(super) struct Column {
@@ -100,13 +160,9 @@ fn prepare(
             }
         }
         FeatureKind::Categorical => {
-            // Coded straight from the Arrow strings: no owned string per row.
-            let strings = |c: Option<&ArrayRef>| {
-                c.and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
-                    .map(|a| a.as_string::<i32>().clone())
-                    .unwrap_or_else(|| arrow_array::StringArray::from(Vec::<Option<&str>>::new()))
-            };
-            let prepared = code_pair(&strings(b), &strings(s.as_ref()));
+            // Coded straight from the Arrow strings or the dictionary's codes: no owned
+            // string per row.
+            let prepared = code_pair(&Text::of(b), &Text::of(s.as_ref()));
             let Prepared::Categorical {
                 baseline, serving, ..
             } = &prepared
@@ -125,20 +181,80 @@ fn prepare(
     }
 }
 
-/// Codes categories in order of first appearance, baseline first.
-fn code_pair(b: &arrow_array::StringArray, s: &arrow_array::StringArray) -> Prepared {
-    let mut index: HashMap<&str, u32, ahash::RandomState> =
+/// A categorical column as text: plain strings, or a dictionary's codes and strings.
+enum Text {
+    Plain(arrow_array::StringArray),
+    Coded {
+        keys: arrow_array::Int32Array,
+        values: arrow_array::StringArray,
+    },
+}
+
+impl Text {
+    fn of(column: Option<&ArrayRef>) -> Text {
+        let coded = column
+            .and_then(|c| c.as_dictionary_opt::<Int32Type>())
+            .and_then(|d| {
+                let values = d.values().as_string_opt::<i32>()?.clone();
+                Some(Text::Coded {
+                    keys: d.keys().clone(),
+                    values,
+                })
+            });
+        coded.unwrap_or_else(|| {
+            Text::Plain(
+                column
+                    .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
+                    .map(|a| a.as_string::<i32>().clone())
+                    .unwrap_or_else(|| arrow_array::StringArray::from(Vec::<Option<&str>>::new())),
+            )
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Text::Plain(strings) => strings.len(),
+            Text::Coded { keys, .. } => keys.len(),
+        }
+    }
+}
+
+/// Codes categories in order of first appearance, baseline first. A dictionary-coded side
+/// looks each of its codes up once, at its first row: the same codes as from the strings.
+fn code_pair<'a>(b: &'a Text, s: &'a Text) -> Prepared {
+    let mut index: HashMap<&'a str, u32, ahash::RandomState> =
         HashMap::with_hasher(crate::table::fast_hasher());
     let mut names: Vec<String> = Vec::new();
     let mut coded = [Vec::with_capacity(b.len()), Vec::with_capacity(s.len())];
-    for (side, strings) in [b, s].into_iter().enumerate() {
-        for v in strings {
-            coded[side].push(v.map_or(MISSING, |v| {
-                *index.entry(v).or_insert_with(|| {
-                    names.push(v.to_string());
-                    (names.len() - 1) as u32
-                })
-            }));
+    for (side, text) in [b, s].into_iter().enumerate() {
+        let mut code_of = |v: &'a str| -> u32 {
+            *index.entry(v).or_insert_with(|| {
+                names.push(v.to_string());
+                (names.len() - 1) as u32
+            })
+        };
+        match text {
+            Text::Plain(strings) => {
+                for v in strings {
+                    coded[side].push(v.map_or(MISSING, &mut code_of));
+                }
+            }
+            Text::Coded { keys, values } => {
+                const UNSEEN: u32 = MISSING - 1;
+                let mut remap = vec![UNSEEN; values.len()];
+                for k in keys {
+                    coded[side].push(k.map_or(MISSING, |k| {
+                        let k = k as usize;
+                        if remap[k] == UNSEEN {
+                            remap[k] = match values.is_valid(k) {
+                                true => code_of(values.value(k)),
+                                false => MISSING,
+                            };
+                        }
+                        remap[k]
+                    }));
+                }
+            }
         }
     }
     let [baseline, serving] = coded;

@@ -252,7 +252,18 @@ impl Table {
 /// `batch` with column `name` replaced by `array` (same type).
 fn replace(batch: &RecordBatch, name: &str, array: ArrayRef) -> RecordBatch {
     let index = batch.schema().index_of(name).expect("column present");
+    // The column may change type (dictionary-coded text comes back as plain text).
+    let mut fields: Vec<arrow_schema::Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields[index] = fields[index]
+        .clone()
+        .with_data_type(array.data_type().clone());
     let mut columns = batch.columns().to_vec();
     columns[index] = array;
-    RecordBatch::try_new(batch.schema(), columns).expect("same schema")
+    RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), columns)
+        .expect("same columns")
 }

@@ -76,6 +76,7 @@ impl Kind {
         use DataType::*;
         Some(match data_type {
             Utf8 | LargeUtf8 | Utf8View => Kind::Text,
+            Dictionary(_, value) if value.is_string() => Kind::Text,
             Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float32 | Float64 => {
                 Kind::Number
             }

@@ -15,7 +15,7 @@ use crate::analysis::subgroups;
 use crate::config::{Config, GateConfig};
 use crate::error::{Error, Result};
 use crate::table::cases::{features, JoinStats};
-use crate::table::inputs::{load_headers, load_inferences};
+use crate::table::inputs::{load_headers, load_inferences_coded};
 use crate::table::parts::{expand_inputs, stack};
 use crate::table::schema;
 
@@ -36,8 +36,21 @@ pub fn run(
         ));
     };
     let headers_path = header_parts.first().map(PathBuf::as_path);
-    let reference = stack(&reference_parts, load_inferences)?;
-    let candidate = stack(&candidate_parts, load_inferences)?;
+    let reference = stack(&reference_parts, load_inferences_coded)?;
+    let candidate = stack(&candidate_parts, load_inferences_coded)?;
+    let pair_error = |e: pairs::PairError| {
+        let path = match (&e, headers_path) {
+            (pairs::PairError::Table(_), Some(h)) => h,
+            _ => candidate_path,
+        };
+        Error::invalid(path, e.to_string())
+    };
+    // What the report says of the two files, before pairing frees all but the pairs.
+    let reference_id = identity(&reference_parts, &reference)?;
+    let candidate_file = table_digest(&candidate_parts, candidate.num_rows() as u64)?;
+    let candidate_model = most_common_model(&candidate);
+    let pairs = pairs::pair(reference, candidate).map_err(pair_error)?;
+    // The headers are read once the inference tables are gone (their peaks do not add up).
     let feature_list = features(&config.extra_tags);
     let headers = headers_path
         .map(|_| {
@@ -46,16 +59,16 @@ pub fn run(
             })
         })
         .transpose()?;
-    let with_headers = headers
-        .as_ref()
-        .map(|h| (h, feature_list.as_slice(), config.unit));
-    let paired = pairs::pair(&reference, &candidate, with_headers).map_err(|e| {
-        let path = match (&e, headers_path) {
-            (pairs::PairError::Table(_), Some(h)) => h,
-            _ => candidate_path,
-        };
-        Error::invalid(path, e.to_string())
-    })?;
+    let with_headers = headers.is_some();
+    let paired = pairs
+        .table(
+            headers
+                .as_ref()
+                .map(|h| (h, feature_list.as_slice(), config.unit)),
+        )
+        .map_err(pair_error)?;
+    // The paired table has the header features it needs; the headers go.
+    drop(headers);
 
     let mut notes = Vec::new();
     let mut groups = Vec::new();
@@ -67,7 +80,7 @@ pub fn run(
             Ok(resolved) => {
                 groups.extend(resolved.groups.into_iter().map(|g| (g.label, g.serving)))
             }
-            Err(e) if headers.is_some() => {
+            Err(e) if with_headers => {
                 return Err(Error::ParseConfig {
                     path: "subgroups".into(),
                     message: e,
@@ -87,16 +100,15 @@ pub fn run(
         inferences_without_case: s.candidate_only,
         duplicate_inferences: s.reference_duplicates + s.candidate_duplicates,
     };
-    let reference_id = identity(&reference_parts, &reference, s.reference_cases)?;
-    let candidate_file = table_digest(&candidate_parts, candidate.num_rows() as u64)?;
     let mut method = vec![format!(
         "Reference {} vs candidate {} ({}, SHA-256 {}), paired by key.",
         model_text(reference_id.model.as_ref()),
-        model_text(most_common_model(&candidate).as_ref()),
+        model_text(candidate_model.as_ref()),
         candidate_file.name,
         &candidate_file.sha256[..12]
     )];
     let mut reference_id = reference_id;
+    reference_id.cases = s.reference_cases;
     reference_id.files.push(candidate_file);
     method.extend(method_lines(&config.gate));
     method.extend(notes);
@@ -112,7 +124,8 @@ pub fn run(
 
 /// The reference file stands where other commands have a baseline snapshot: its name and
 /// SHA-256 (`manifest_sha256`), its model, and its last inference time (`created`).
-fn identity(parts: &[PathBuf], batch: &RecordBatch, cases: u64) -> Result<BaselineIdentity> {
+/// Its `cases` (distinct keys) are set once pairing has counted them.
+fn identity(parts: &[PathBuf], batch: &RecordBatch) -> Result<BaselineIdentity> {
     let file = table_digest(parts, batch.num_rows() as u64)?;
     let times = batch
         .column_by_name(schema::TIMESTAMP)
@@ -132,19 +145,26 @@ fn identity(parts: &[PathBuf], batch: &RecordBatch, cases: u64) -> Result<Baseli
         created: last,
         manifest_sha256: file.sha256.clone(),
         model: most_common_model(batch),
-        cases,
+        cases: 0,
         files: vec![file],
     })
 }
 
 /// The most frequent (model, version) of an inference table.
 fn most_common_model(batch: &RecordBatch) -> Option<ModelIdentity> {
-    let m = batch
-        .column_by_name(schema::MODEL)?
-        .as_string_opt::<i32>()?;
-    let v = batch
-        .column_by_name(schema::MODEL_VERSION)?
-        .as_string_opt::<i32>()?;
+    // Plain or dictionary-coded text (how inferences are read).
+    let text = |name: &str| {
+        let column = batch.column_by_name(name)?;
+        match column.data_type() {
+            arrow_schema::DataType::Utf8 => Some(column.clone()),
+            arrow_schema::DataType::Dictionary(_, value) if value.is_string() => {
+                arrow_cast::cast(column, &arrow_schema::DataType::Utf8).ok()
+            }
+            _ => None,
+        }
+    };
+    let (m, v) = (text(schema::MODEL)?, text(schema::MODEL_VERSION)?);
+    let (m, v) = (m.as_string::<i32>(), v.as_string::<i32>());
     let mut counts: BTreeMap<ModelIdentity, u64> = BTreeMap::new();
     for i in (0..m.len()).filter(|&i| m.is_valid(i) && v.is_valid(i)) {
         let id = ModelIdentity {

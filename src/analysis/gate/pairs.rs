@@ -12,8 +12,6 @@
 //!   not cover are counted and left out. Without headers it is the reference's inference
 //!   columns, so only `where` subgroups over those columns can resolve.
 
-use std::collections::HashMap;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int8Type, TimestampMicrosecondType};
 use arrow_array::{Array, BooleanArray, RecordBatch, StringArray, UInt32Array};
@@ -86,17 +84,30 @@ pub struct PairedTable {
     pub join: Option<JoinStats>,
 }
 
-/// Pairs `reference` and `candidate` (both `inferences.parquet` tables); with `headers`,
-/// the table carries the case features of `features` for `unit`.
-pub fn pair(
-    reference: &RecordBatch,
-    candidate: &RecordBatch,
-    headers: Option<(&RecordBatch, &[Feature], Unit)>,
-) -> Result<PairedTable, PairError> {
-    let (ref_latest, ref_dups) = latest(reference)?;
-    let (cand_latest, cand_dups) = latest(candidate)?;
-    let ref_labels = int8(reference, schema::LABEL)?;
-    let cand_labels = int8(candidate, schema::LABEL)?;
+/// The paired labelled inferences of both files, sorted by key, before the case table is
+/// built from them ([`Pairs::table`]).
+pub struct Pairs {
+    /// The reference's rows and the candidate's score and prediction, one row per pair.
+    reference: RecordBatch,
+    candidate: RecordBatch,
+    /// The key of each pair (shared with `reference`'s key column).
+    keys: StringArray,
+    pub stats: PairStats,
+}
+
+/// Pairs `reference` and `candidate` (both `inferences.parquet` tables).
+///
+/// Both tables are taken by value and go once the paired rows are taken: only those are
+/// kept (a million inferences are ~100 MB each), so a caller can read the headers after.
+pub fn pair(reference: RecordBatch, candidate: RecordBatch) -> Result<Pairs, PairError> {
+    let (ref_keys, cand_keys) = (
+        text(&reference, schema::KEY)?,
+        text(&candidate, schema::KEY)?,
+    );
+    let (ref_latest, ref_dups) = latest(&reference, ref_keys)?;
+    let (cand_latest, cand_dups) = latest(&candidate, cand_keys)?;
+    let ref_labels = int8(&reference, schema::LABEL)?;
+    let cand_labels = int8(&candidate, schema::LABEL)?;
     let mut stats = PairStats {
         reference_cases: ref_latest.len() as u64,
         candidate_cases: cand_latest.len() as u64,
@@ -104,15 +115,18 @@ pub fn pair(
         candidate_duplicates: cand_dups,
         ..PairStats::default()
     };
-    let mut keys: Vec<(&str, u32, u32)> = ref_latest
-        .iter()
-        .filter_map(|(k, &r)| cand_latest.get(k).map(|&c| (*k, r, c)))
+    // (reference row, candidate row) of each key in both files, by key.
+    let key = |r: u32| ref_keys.value(r as usize);
+    let mut rows: Vec<(u32, u32)> = ref_latest
+        .rows()
+        .filter_map(|r| cand_latest.get(key(r)).map(|c| (r, c)))
         .collect();
-    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    stats.paired = keys.len() as u64;
+    drop((ref_latest, cand_latest));
+    rows.sort_unstable_by(|a, b| key(a.0).cmp(key(b.0)));
+    stats.paired = rows.len() as u64;
     stats.reference_only = stats.reference_cases - stats.paired;
     stats.candidate_only = stats.candidate_cases - stats.paired;
-    if keys.is_empty() {
+    if rows.is_empty() {
         return Err(PairError::NoOverlap {
             reference: stats.reference_cases,
             candidate: stats.candidate_cases,
@@ -122,101 +136,208 @@ pub fn pair(
         let row = row as usize;
         a.is_valid(row).then(|| a.value(row) != 0)
     };
-    let mut conflicts = keys
+    let mut conflicts = rows
         .iter()
-        .filter(|(_, r, c)| matches!((label(ref_labels, *r), label(cand_labels, *c)), (Some(a), Some(b)) if a != b));
+        .filter(|(r, c)| matches!((label(ref_labels, *r), label(cand_labels, *c)), (Some(a), Some(b)) if a != b));
     if let Some(first) = conflicts.next() {
         return Err(PairError::LabelConflict {
             count: 1 + conflicts.count() as u64,
-            first_key: first.0.to_string(),
+            first_key: key(first.0).to_string(),
         });
     }
-    keys.retain(|(_, r, _)| label(ref_labels, *r).is_some());
-    stats.unlabelled = stats.paired - keys.len() as u64;
-    if keys.is_empty() {
+    rows.retain(|(r, _)| label(ref_labels, *r).is_some());
+    stats.unlabelled = stats.paired - rows.len() as u64;
+    if rows.is_empty() {
         return Err(PairError::NoLabels {
             paired: stats.paired,
         });
     }
-    let take = |batch: &RecordBatch, rows: Vec<u32>| {
-        arrow_select::take::take_record_batch(batch, &UInt32Array::from(rows))
-            .map_err(|e| PairError::Table(e.to_string()))
-    };
-    let ref_rows = take(reference, keys.iter().map(|k| k.1).collect())?;
-    let cand_rows = take(candidate, keys.iter().map(|k| k.2).collect())?;
-    let (table, join, cand_rows) = match headers {
-        None => (ref_rows, None, cand_rows),
-        Some((headers, features, unit)) => {
-            let (cases, join) =
-                build_cases(headers, Some(ref_rows), features, unit).map_err(PairError::Table)?;
-            // Header units without a paired inference have a null score: drop them.
-            let scores = cases
-                .column_by_name(schema::SCORE)
-                .ok_or_else(|| PairError::Table("case table has no score".into()))?;
-            let covered = BooleanArray::from(
-                (0..scores.len())
-                    .map(|i| scores.is_valid(i))
-                    .collect::<Vec<bool>>(),
-            );
-            let cases = arrow_select::filter::filter_record_batch(&cases, &covered)
-                .map_err(|e| PairError::Table(e.to_string()))?;
-            stats.without_headers = keys.len() as u64 - cases.num_rows() as u64;
-            // Both are sorted by key: align the candidate rows with the remaining cases.
-            let mut position: KeyMap = key_map(keys.len());
-            position.extend(keys.iter().enumerate().map(|(i, k)| (k.0, i as u32)));
-            let case_keys = text(&cases, crate::table::cases::CASE_KEY)?;
-            let rows: Vec<u32> = (0..case_keys.len())
-                .map(|i| position[case_keys.value(i)])
-                .collect();
-            let cand_rows = take(&cand_rows, rows)?;
-            (cases, Some(join), cand_rows)
-        }
-    };
-    let paired = Paired {
-        labels: bools(&table, schema::LABEL)?,
-        reference: scored(&table)?,
-        candidate: scored(&cand_rows)?,
-    };
-    Ok(PairedTable {
-        table,
-        paired,
+    let ref_rows = take(&reference, rows.iter().map(|k| k.0).collect())?;
+    // The candidate's score and prediction are all the comparison reads of it.
+    let cand_rows = take(
+        &only(&candidate, &[schema::SCORE, schema::PREDICTION])?,
+        rows.iter().map(|k| k.1).collect(),
+    )?;
+    let keys = text(&ref_rows, schema::KEY)?.clone();
+    Ok(Pairs {
+        reference: ref_rows,
+        candidate: cand_rows,
+        keys,
         stats,
-        join,
     })
 }
 
-/// For each key, the row of its latest inference; and how many rows were superseded.
-/// Key → row, hashed with aHash (fixed seeds): SipHash over a million 60-byte UIDs was the
-/// largest cost of pairing.
-type KeyMap<'a> = HashMap<&'a str, u32, ahash::RandomState>;
-
-fn key_map<'a>(capacity: usize) -> KeyMap<'a> {
-    HashMap::with_capacity_and_hasher(capacity, crate::table::fast_hasher())
+fn take(batch: &RecordBatch, rows: Vec<u32>) -> Result<RecordBatch, PairError> {
+    arrow_select::take::take_record_batch(batch, &UInt32Array::from(rows))
+        .map_err(|e| PairError::Table(e.to_string()))
 }
 
-fn latest(batch: &RecordBatch) -> Result<(KeyMap<'_>, u64), PairError> {
-    let keys = text(batch, schema::KEY)?;
+impl Pairs {
+    /// The gate's input; with `headers`, the table carries the case features of
+    /// `features` for `unit`.
+    pub fn table(
+        self,
+        headers: Option<(&RecordBatch, &[Feature], Unit)>,
+    ) -> Result<PairedTable, PairError> {
+        let Pairs {
+            reference: ref_rows,
+            candidate: cand_rows,
+            keys,
+            mut stats,
+        } = self;
+        let (table, join, cand_rows) = match headers {
+            None => (ref_rows, None, cand_rows),
+            Some((headers, features, unit)) => {
+                let (cases, join) = build_cases(headers, Some(ref_rows), features, unit)
+                    .map_err(PairError::Table)?;
+                // Header units without a paired inference have a null score: drop them.
+                let scores = cases
+                    .column_by_name(schema::SCORE)
+                    .ok_or_else(|| PairError::Table("case table has no score".into()))?;
+                let covered = BooleanArray::from(
+                    (0..scores.len())
+                        .map(|i| scores.is_valid(i))
+                        .collect::<Vec<bool>>(),
+                );
+                let cases = arrow_select::filter::filter_record_batch(&cases, &covered)
+                    .map_err(|e| PairError::Table(e.to_string()))?;
+                stats.without_headers = keys.len() as u64 - cases.num_rows() as u64;
+                // Align the candidate rows (in key order) with the remaining cases.
+                let key = |i: u32| keys.value(i as usize);
+                let mut position = KeyRows::with_capacity(keys.len());
+                for i in 0..keys.len() {
+                    position.entry(key(i as u32), i as u32, key);
+                }
+                let case_keys = text(&cases, crate::table::cases::CASE_KEY)?;
+                let rows: Vec<u32> = (0..case_keys.len())
+                    .map(|i| {
+                        position
+                            .find(case_keys.value(i), key)
+                            .expect("every case is a paired key")
+                    })
+                    .collect();
+                let cand_rows = take(&cand_rows, rows)?;
+                (cases, Some(join), cand_rows)
+            }
+        };
+        let paired = Paired {
+            labels: bools(&table, schema::LABEL)?,
+            reference: scored(&table)?,
+            candidate: scored(&cand_rows)?,
+        };
+        Ok(PairedTable {
+            table,
+            paired,
+            stats,
+            join,
+        })
+    }
+}
+
+/// Key → row, as a hash table of row numbers (4 bytes a slot; the key is read back from its
+/// row) hashed with aHash (fixed seeds): SipHash over a million 60-byte UIDs was the largest
+/// cost of pairing, and a map of `&str` keys ~50 MB per file.
+struct KeyRows {
+    hasher: ahash::RandomState,
+    table: hashbrown::HashTable<u32>,
+}
+
+impl KeyRows {
+    fn with_capacity(capacity: usize) -> KeyRows {
+        KeyRows {
+            hasher: crate::table::fast_hasher(),
+            table: hashbrown::HashTable::with_capacity(capacity),
+        }
+    }
+
+    /// The row stored for `key`, `key_of` giving the key of a stored row.
+    fn find<'k>(&self, key: &str, key_of: impl Fn(u32) -> &'k str) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        self.table.find(hash, |&r| key_of(r) == key).copied()
+    }
+
+    /// The row stored for `key`, or `row` stored for it (then `true`: the key is new).
+    fn entry<'k>(
+        &mut self,
+        key: &str,
+        row: u32,
+        key_of: impl Fn(u32) -> &'k str,
+    ) -> (&mut u32, bool) {
+        let hasher = &self.hasher;
+        let entry = self.table.entry(
+            hasher.hash_one(key),
+            |&r| key_of(r) == key,
+            |&r| hasher.hash_one(key_of(r)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => (e.into_mut(), false),
+            hashbrown::hash_table::Entry::Vacant(e) => (e.insert(row).into_mut(), true),
+        }
+    }
+
+    fn rows(&self) -> impl Iterator<Item = u32> + '_ {
+        self.table.iter().copied()
+    }
+
+    fn len(&self) -> usize {
+        self.table.len()
+    }
+}
+
+/// One file's keys: each key's latest row, over `keys` (its key column).
+struct Latest<'a> {
+    keys: &'a StringArray,
+    rows: KeyRows,
+}
+
+impl Latest<'_> {
+    fn get(&self, key: &str) -> Option<u32> {
+        self.rows.find(key, |r| self.keys.value(r as usize))
+    }
+
+    fn rows(&self) -> impl Iterator<Item = u32> + '_ {
+        self.rows.rows()
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+/// For each key, the row of its latest inference; and how many rows were superseded.
+fn latest<'a>(batch: &RecordBatch, keys: &'a StringArray) -> Result<(Latest<'a>, u64), PairError> {
     let times = batch
         .column_by_name(schema::TIMESTAMP)
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
         .ok_or_else(|| PairError::Table("no timestamp column of type timestamp[us]".into()))?;
-    let mut latest = key_map(batch.num_rows());
+    let mut latest = KeyRows::with_capacity(batch.num_rows());
     let mut duplicates = 0;
     for i in (0..batch.num_rows()).filter(|&i| keys.is_valid(i)) {
-        match latest.entry(keys.value(i)) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(i as u32);
-            }
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                duplicates += 1;
-                let best = e.get_mut();
-                if times.value(i) >= times.value(*best as usize) {
-                    *best = i as u32;
-                }
+        let (best, new) = latest.entry(keys.value(i), i as u32, |r| keys.value(r as usize));
+        if !new {
+            duplicates += 1;
+            if times.value(i) >= times.value(*best as usize) {
+                *best = i as u32;
             }
         }
     }
-    Ok((latest, duplicates))
+    Ok((Latest { keys, rows: latest }, duplicates))
+}
+
+/// The columns `names` of `batch`.
+fn only(batch: &RecordBatch, names: &[&str]) -> Result<RecordBatch, PairError> {
+    let indices = names
+        .iter()
+        .map(|n| {
+            batch
+                .schema()
+                .index_of(n)
+                .map_err(|_| PairError::Table(format!("no column {n:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    batch
+        .project(&indices)
+        .map_err(|e| PairError::Table(e.to_string()))
 }
 
 fn text<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, PairError> {

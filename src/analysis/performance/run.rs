@@ -95,13 +95,18 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
     }
     // Performance per label definition: serving labels made under each version, against
     // the whole baseline.
-    let versions: BTreeSet<String> = s_side.versions.iter().flatten().cloned().collect();
+    let versions: BTreeSet<String> = s_side
+        .versions
+        .iter()
+        .flatten()
+        .map(|v| v.to_string())
+        .collect();
     if versions.len() > 1 || manifest_versions(&b_side) != versions {
         for v in &versions {
             let mask = s_side
                 .versions
                 .iter()
-                .map(|x| x.as_deref() == Some(v))
+                .map(|x| x.as_deref() == Some(v.as_str()))
                 .collect();
             groups.push((
                 Some(format!("label_version = {v}")),

@@ -2,6 +2,7 @@
 //! label versions, times), and the per-group tables the metrics read.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -16,8 +17,7 @@ use crate::table::schema;
 /// Labels after `performance.label_map`, and how many were re-expressed.
 pub(super) fn labels(cases: &RecordBatch, config: &Config) -> (Vec<Option<bool>>, u64) {
     let raw = access::binary(cases, schema::LABEL).unwrap_or_else(|| vec![None; cases.num_rows()]);
-    let versions =
-        access::text(cases, schema::LABEL_VERSION).unwrap_or_else(|| vec![None; cases.num_rows()]);
+    let versions = label_versions(cases);
     let mut mapped = 0;
     let out = raw
         .iter()
@@ -26,7 +26,7 @@ pub(super) fn labels(cases: &RecordBatch, config: &Config) -> (Vec<Option<bool>>
             let (Some(label), Some(map)) = (
                 label,
                 version
-                    .as_ref()
+                    .as_deref()
                     .and_then(|v| config.performance.label_map.get(v)),
             ) else {
                 return *label;
@@ -44,12 +44,37 @@ pub(super) fn labels(cases: &RecordBatch, config: &Config) -> (Vec<Option<bool>>
     (out, mapped)
 }
 
+/// Each case's label version (none without the column), one shared string per version: an
+/// owned `String` per case was ~50 MB of a 1M-case audit's peak.
+fn label_versions(cases: &RecordBatch) -> Vec<Option<Arc<str>>> {
+    let Some(text) = cases
+        .column_by_name(schema::LABEL_VERSION)
+        .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
+    else {
+        return vec![None; cases.num_rows()];
+    };
+    let mut seen: Vec<Arc<str>> = Vec::new();
+    text.as_string::<i32>()
+        .iter()
+        .map(|v| {
+            v.map(|v| match seen.iter().find(|s| &***s == v) {
+                Some(s) => s.clone(),
+                None => {
+                    seen.push(Arc::from(v));
+                    seen[seen.len() - 1].clone()
+                }
+            })
+        })
+        .collect()
+}
+
 /// One side's columns for performance.
 pub(super) struct Side {
     pub(super) scores: Vec<Option<f64>>,
     pub(super) predictions: Vec<Option<bool>>,
     pub(super) labels: Vec<Option<bool>>,
-    pub(super) versions: Vec<Option<String>>,
+    /// Each case's label version, one shared string per version.
+    pub(super) versions: Vec<Option<Arc<str>>>,
     pub(super) times: Vec<Option<i64>>,
 }
 
@@ -69,7 +94,7 @@ impl Side {
             scores: access::numeric(cases, schema::SCORE).unwrap_or_else(|| vec![None; n]),
             predictions: access::binary(cases, schema::PREDICTION).unwrap_or_else(|| vec![None; n]),
             labels,
-            versions: access::text(cases, schema::LABEL_VERSION).unwrap_or_else(|| vec![None; n]),
+            versions: label_versions(cases),
             times,
         }
     }
@@ -138,5 +163,9 @@ pub(super) fn coverage(group: &Labelled, subgroup: Option<&str>) -> Check {
 }
 
 pub(super) fn manifest_versions(side: &Side) -> BTreeSet<String> {
-    side.versions.iter().flatten().cloned().collect()
+    side.versions
+        .iter()
+        .flatten()
+        .map(|v| v.to_string())
+        .collect()
 }

@@ -39,3 +39,27 @@ pub fn binary(batch: &RecordBatch, name: &str) -> Option<Vec<Option<bool>>> {
             .collect(),
     )
 }
+
+/// The table with every dictionary-coded text column as plain `Utf8`: what files written
+/// from a case table (the snapshot, `novel.parquet`) hold, byte for byte as before coded
+/// reading.
+pub fn decoded(batch: &RecordBatch) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let schema = batch.schema();
+    let coded = |t: &DataType| matches!(t, DataType::Dictionary(_, v) if v.is_string());
+    if !schema.fields().iter().any(|f| coded(f.data_type())) {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        if coded(field.data_type()) {
+            fields.push(field.as_ref().clone().with_data_type(DataType::Utf8));
+            columns.push(arrow_cast::cast(column, &DataType::Utf8)?);
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+        }
+    }
+    let schema = arrow_schema::Schema::new_with_metadata(fields, schema.metadata().clone());
+    RecordBatch::try_new(std::sync::Arc::new(schema), columns)
+}

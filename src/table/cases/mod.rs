@@ -6,6 +6,9 @@
 //!
 //! - Categorical values come from the unit's first instance (in file order), numeric values
 //!   are the median over its instances (nulls ignored), `n_instances` counts them.
+//!   Categories are text: `Utf8`, or `Dictionary(Int32, Utf8)` when every unit is one row
+//!   and the headers were read coded (a million cases' strings are not materialised);
+//!   readers go through a cast to `Utf8` or code the dictionary, never `as_string` alone.
 //! - Join: a left join from header units to inferences. A unit with several inferences
 //!   takes the latest (by timestamp; ties by file order) and the others are counted as
 //!   duplicates. Inferences whose key matches no unit are counted, not kept.
@@ -199,8 +202,16 @@ pub fn build_cases(
                         .map_err(|e| e.to_string())?,
                     None => column.clone(),
                 };
-                let text = arrow_cast::cast(&taken, &DataType::Utf8).map_err(|e| e.to_string())?;
-                (DataType::Utf8, text)
+                // Dictionary-coded text (how `load_headers` reads categories) stays coded.
+                let text = match taken.data_type() {
+                    DataType::Dictionary(key, value)
+                        if **key == DataType::Int32 && **value == DataType::Utf8 =>
+                    {
+                        taken
+                    }
+                    _ => arrow_cast::cast(&taken, &DataType::Utf8).map_err(|e| e.to_string())?,
+                };
+                (text.data_type().clone(), text)
             }
             (FeatureKind::Categorical, _) => (DataType::Utf8, unit_first(column, &groups)?),
         };
