@@ -38,6 +38,7 @@ pub struct DemoArgs {
     /// The first night with the change (1-based)
     #[arg(long, default_value_t = 5)]
     pub onset: u32,
+    /// Seed of the synthetic data: the same seed and arguments give the same demo
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }

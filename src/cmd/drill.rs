@@ -40,6 +40,7 @@ pub struct DrillArgs {
     /// Grow the effect from the onset to full strength on the last night
     #[arg(long)]
     pub ramp: bool,
+    /// Seed of the nights' resampling and injection: the same seed, baseline and arguments give the same drill
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output folder: drill.json, drill.md, drill.html

@@ -38,6 +38,24 @@ fn a_protocol_change_shifts_occupancy_and_brings_novel_cases() {
         .collect();
     assert!(kinds.contains(&"cluster-occupancy"), "{kinds:?}");
     assert!(kinds.contains(&"novel-cases"), "{kinds:?}");
+    // Cluster labels name what each number measures ("slice 5 mm", not "5 mm").
+    for f in report["findings"].as_array().unwrap() {
+        let subject = f["subject"].as_str().unwrap();
+        if subject.starts_with("cluster ") {
+            assert!(
+                !subject.contains(", 0.") || subject.contains("pixel 0."),
+                "an unnamed number in {subject}"
+            );
+            if subject.contains(" mm") {
+                assert!(
+                    subject.contains("slice ")
+                        || subject.contains("pixel ")
+                        || subject.contains("spacing "),
+                    "{subject}"
+                );
+            }
+        }
+    }
     let novel = rows(&wd.path("out/novel.parquet"));
     assert!(!novel.is_empty());
     for row in &novel {

@@ -190,12 +190,20 @@ fn drift_carriers(serving: &RecordBatch, check: &Check, n: usize) -> Option<Bits
                     n,
                 ));
             }
-            let values = access::text(serving, &check.subject)?;
-            let code = |v: &str| categories.iter().position(|c| c == v).or(other);
+            // Codes, not a String per row: each distinct value is looked up once.
+            let (codes, names) = access::codes(serving, &check.subject)?;
+            let carried: Vec<bool> = names
+                .iter()
+                .map(|v| {
+                    categories
+                        .iter()
+                        .position(|c| c == v)
+                        .or(other)
+                        .is_some_and(|i| up[i])
+                })
+                .collect();
             Some(Bits::from_flags(
-                values
-                    .iter()
-                    .map(|v| v.as_deref().and_then(code).is_some_and(|i| up[i])),
+                codes.iter().map(|c| c.is_some_and(|c| carried[c as usize])),
                 n,
             ))
         }

@@ -292,7 +292,7 @@ fn describe(
                     f64::NAN
                 };
                 description.push((scale.name.clone(), text.clone()));
-                numbers.push((distinctness, text));
+                numbers.push((distinctness, named(&scale.name, text)));
             }
             (description, label(&categories, numbers))
         })
@@ -346,6 +346,24 @@ fn label(categories: &[(&str, String)], numbers: Vec<(f64, String)>) -> String {
 }
 
 /// A value with the unit of a known DICOM header column.
+/// A label's number with what it measures, where its unit does not say: "slice 5 mm",
+/// "pixel 0.726 mm", "TE 12 ms", but "221 mAs" and "120 kVp".
+fn named(feature: &str, text: String) -> String {
+    if text == "(missing)" {
+        return format!("{feature} {text}");
+    }
+    let name = match feature {
+        "slice_thickness" => "slice",
+        "pixel_spacing" | "pixel_spacing_row" | "pixel_spacing_col" => "pixel",
+        "spacing_between_slices" => "spacing",
+        "echo_time" => "TE",
+        "repetition_time" => "TR",
+        "exposure_mas" | "kvp" | "magnetic_field_strength" => return text,
+        other => other,
+    };
+    format!("{name} {text}")
+}
+
 fn with_unit(name: &str, value: f64) -> String {
     let unit = crate::table::columns::HeaderColumn::from_name(name).map_or("", |c| c.unit());
     format!("{}{unit}", crate::format::short(value))

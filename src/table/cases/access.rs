@@ -1,7 +1,7 @@
 //! Column accessors used by the analyses: a case-table column as plain values.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int8Type};
+use arrow_array::types::{Float64Type, Int8Type, UInt32Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 
@@ -27,6 +27,47 @@ pub fn text(batch: &RecordBatch, name: &str) -> Option<Vec<Option<String>>> {
             .map(|i| values.is_valid(i).then(|| values.value(i).to_string()))
             .collect(),
     )
+}
+
+/// Text values of `name` as codes into its distinct values (null → None), without a String
+/// per row: a dictionary column's own keys, or a plain column's values numbered in order of
+/// first appearance.
+pub fn codes(batch: &RecordBatch, name: &str) -> Option<(Vec<Option<u32>>, Vec<String>)> {
+    let column = batch.column_by_name(name)?;
+    if let Some(dict) = column.as_any_dictionary_opt() {
+        let keys = arrow_cast::cast(dict.keys(), &DataType::UInt32).ok()?;
+        let keys = keys.as_primitive::<UInt32Type>();
+        let values = arrow_cast::cast(dict.values(), &DataType::Utf8).ok()?;
+        let values = values.as_string::<i32>();
+        let names = (0..values.len())
+            .map(|i| values.value(i).to_string())
+            .collect();
+        let codes = (0..keys.len())
+            .map(|i| {
+                let key = keys.value(i);
+                (keys.is_valid(i) && values.is_valid(key as usize)).then_some(key)
+            })
+            .collect();
+        return Some((codes, names));
+    }
+    let cast = arrow_cast::cast(column, &DataType::Utf8).ok()?;
+    let values = cast.as_string::<i32>();
+    let mut index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut codes = Vec::with_capacity(values.len());
+    for i in 0..values.len() {
+        if !values.is_valid(i) {
+            codes.push(None);
+            continue;
+        }
+        let v = values.value(i);
+        let code = *index.entry(v).or_insert_with(|| {
+            names.push(v.to_string());
+            (names.len() - 1) as u32
+        });
+        codes.push(Some(code));
+    }
+    Some((codes, names))
 }
 
 /// Int8 labels/predictions as bools.

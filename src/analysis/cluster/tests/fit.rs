@@ -232,7 +232,7 @@ fn a_mixed_cluster_is_labelled_with_shares_and_without_values_most_of_it_lacks()
     // Kernel A is 40% of the thick cluster, but 10 of those 40 points are its CT cases:
     // the label's kernel is counted among the MR cases it follows (30% of the cluster),
     // so that it never names a value the majority modality lacks.
-    assert!(labels[1].starts_with("MR, A (30%), 5"), "{labels:?}");
+    assert!(labels[1].starts_with("MR, A (30%), slice 5"), "{labels:?}");
     assert!(
         !labels[1].contains("kVp"),
         "most of the cluster has no kVp: {labels:?}"
