@@ -354,3 +354,39 @@ fn a_hostile_manufacturer_name_is_text_in_the_page() {
         "no element in the DOM"
     );
 }
+
+/// The page reads on a 420 px phone without sideways scrolling: in a test copy whose CSP
+/// allows one inline script, that script writes the document's scroll width and the
+/// viewport's width into the title, which `--dump-dom` prints. Wide tables may scroll in
+/// their own box (`.wide`); the page itself may not.
+#[test]
+fn the_page_fits_a_420_px_phone_without_sideways_scrolling() {
+    let Some(exe) = browser() else { return };
+    let (dir, page) = demo();
+    let html = std::fs::read_to_string(page).unwrap();
+    let csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">";
+    assert!(
+        html.contains(csp),
+        "the page's CSP changed; update this test"
+    );
+    let probe = html.replace(csp, "").replace(
+        "</body>",
+        "<script>document.title = 'W' + document.documentElement.scrollWidth + '/' + window.innerWidth;</script></body>",
+    );
+    let phone = dir.join("phone.html");
+    std::fs::write(&phone, probe).unwrap();
+    let out = chromium(exe, dir, &["--window-size=420,900", "--dump-dom"], &phone);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let title = dom
+        .split("<title>W")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap_or_else(|| panic!("no measured title in the DOM"));
+    let (scroll, viewport) = title.split_once('/').unwrap();
+    let (scroll, viewport): (u32, u32) = (scroll.parse().unwrap(), viewport.parse().unwrap());
+    assert!(viewport <= 420, "viewport {viewport}");
+    assert!(
+        scroll <= viewport,
+        "the page is {scroll} px wide on a {viewport} px phone: something does not wrap"
+    );
+}

@@ -41,6 +41,7 @@ svg .now{fill:var(--serv);stroke:var(--fg);stroke-width:1}
 svg .hl{font-weight:700}
 table{border-collapse:collapse;margin:.4rem 0;font-size:.88rem}
 th,td{border-bottom:1px solid var(--line);padding:.2rem .5rem;text-align:left;vertical-align:top}
+@media screen and (max-width:600px){th,td{overflow-wrap:anywhere}}
 td.n,th.n,table.all td:nth-child(n+6):nth-child(-n+9){text-align:right;font-variant-numeric:tabular-nums}
 details{margin:.3rem 0}
 summary{cursor:pointer;color:var(--mute)}
