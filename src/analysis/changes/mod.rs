@@ -14,8 +14,10 @@
 //!    the feature that defines the subgroup, when that feature moved: when `thick-slices`
 //!    gains CT cases, every feature inside it shifts with them.
 //! 4. **A model that changed.** An unapproved model version explains the model's output,
-//!    its estimated performance and its calibration; without one, calibration drift,
-//!    label shift and concept drift are one change of what the labels mean.
+//!    its realized and estimated performance, its error stream and its calibration; without
+//!    one, calibration drift, label shift and concept drift are one change of what the
+//!    labels mean, and the realized metrics that fell (with a change point in the error
+//!    stream) are one fall of the model's performance.
 //! 5. **The same cases.** Two findings over all cases whose shifts are carried by the same
 //!    serving cases (the cases in the bins, categories or clusters that grew;
 //!    [`carriers`]) are one change, when the overlap is at least 3 standard errors above
@@ -294,12 +296,20 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
         )
     };
     let labels = findings.iter().position(|c| label_kinds(c.kind));
+    // The model's realized performance: every metric that fell and a change point in its
+    // error stream are one fall, not one change per metric.
+    let fell = |k: Kind| matches!(k, Kind::Performance | Kind::ChangePoint);
+    let first_fall = findings.iter().position(|c| fell(c.kind));
     for (i, c) in findings.iter().enumerate() {
         match (swap, labels) {
             (Some(s), _)
                 if matches!(
                     c.kind,
-                    Kind::ModelOutput | Kind::EstimatedPerformance | Kind::CalibrationDrift
+                    Kind::ModelOutput
+                        | Kind::EstimatedPerformance
+                        | Kind::CalibrationDrift
+                        | Kind::Performance
+                        | Kind::ChangePoint
                 ) =>
             {
                 u.join(s, i, || {
@@ -313,6 +323,16 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
                 "calibration, label share and concept drift all speak of what the labels mean"
                     .into()
             }),
+            (None, _) if fell(c.kind) => {
+                if let Some(f) = first_fall.filter(|&f| f != i) {
+                    u.join(f, i, || {
+                        format!(
+                            "{} fell with {}: one fall of the model's performance",
+                            c.subject, findings[f].subject
+                        )
+                    });
+                }
+            }
             _ => {}
         }
     }

@@ -165,3 +165,22 @@ fn findings_carried_by_the_same_cases_are_one_change() {
     assert!(changes[0].grouped[0].contains("same cases"), "{changes:#?}");
     assert_eq!(changes[1].features, ["patient_age_years"]);
 }
+
+#[test]
+fn metrics_that_fell_together_are_one_fall_and_follow_a_changed_model() {
+    let falls = [
+        finding(Kind::Performance, "specificity", None),
+        finding(Kind::Performance, "ppv", None),
+        finding(Kind::ChangePoint, "error stream", None),
+        drift("kvp", None),
+    ];
+    let changes = grouped(&falls);
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(changes[0].len(), 3, "{changes:?}");
+    let mut with_model = falls.to_vec();
+    with_model.insert(0, finding(Kind::ModelVersion, "edema-net 3.0.0", None));
+    let changes = grouped(&with_model);
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(changes[0].len(), 4, "{changes:?}");
+    assert!(changes[0][0].starts_with("model-version/"), "{changes:?}");
+}
