@@ -336,7 +336,7 @@ fn performance(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
 ",
         overall.statement()
     )?;
-    let estimates = estimates(report);
+    let estimates = shown::estimates(&report.checks);
     writeln!(
         out,
         "| metric | baseline | tonight (labelled) | difference [95%] | margin | a fall that would show | estimated for all cases [95%] |"
@@ -425,19 +425,6 @@ fn report_power(report: &Report) -> String {
         .iter()
         .find_map(|c| c.extra.get("power"))
         .map_or("—".into(), |p| short(*p))
-}
-
-/// The estimated-performance checks over all cases that carry an estimate.
-fn estimates(report: &Report) -> Vec<&Check> {
-    report
-        .checks
-        .iter()
-        .filter(|c| {
-            c.kind == crate::analysis::findings::Kind::EstimatedPerformance
-                && c.subgroup.is_none()
-                && c.extra.contains_key("estimate")
-        })
-        .collect()
 }
 
 /// For `audit`: the selected window, the sequence of nights, and the analyses run or not.

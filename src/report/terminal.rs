@@ -247,14 +247,8 @@ pub fn performance_lines(report: &Report, width: usize) -> Option<String> {
         "Performance, all cases: ",
         "  ",
     );
-    let estimate = |metric: &str| {
-        report.checks.iter().find(|c| {
-            c.kind == Kind::EstimatedPerformance
-                && c.subgroup.is_none()
-                && c.subject == metric
-                && c.extra.contains_key("estimate")
-        })
-    };
+    let estimates = shown::estimates(&report.checks);
+    let estimate = |metric: &str| estimates.iter().find(|c| c.subject == metric);
     let n_estimated = report
         .checks
         .iter()

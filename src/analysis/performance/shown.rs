@@ -91,3 +91,15 @@ pub fn overall(checks: &[Check]) -> Option<String> {
         .find(|g| g.subgroup.is_none())
         .map(|g| g.statement())
 }
+
+/// The estimated-performance checks over all cases that carry an estimate, in report order.
+pub fn estimates(checks: &[Check]) -> Vec<&Check> {
+    checks
+        .iter()
+        .filter(|c| {
+            c.kind == Kind::EstimatedPerformance
+                && c.subgroup.is_none()
+                && c.extra.contains_key("estimate")
+        })
+        .collect()
+}
