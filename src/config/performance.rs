@@ -128,6 +128,18 @@ mod tests {
     }
 
     #[test]
+    fn power_is_a_probability_of_at_least_a_half() {
+        let e = err("performance:\n  power: 1.2\n");
+        assert!(
+            e.contains("performance.power: expected a number in [0.5, 1), got 1.2"),
+            "{e}"
+        );
+        assert!(err("performance:\n  power: 0.3\n").contains("performance.power"));
+        let ok = Config::parse("performance:\n  power: 0.9\n").unwrap();
+        assert_eq!(ok.performance.power, 0.9);
+    }
+
+    #[test]
     fn margins_name_known_metrics_in_range() {
         let e = err("performance:\n  margins: {aucroc: 0.1}\n");
         assert!(
