@@ -114,7 +114,10 @@ fn finish(mut audit: audit::Audit, args: &AuditArgs, ctx: &Context) -> Result<i3
         ctx,
     )?;
     if let Some(pending) = audit.pending.take() {
-        pending.commit()?;
+        let overview = pending.commit(Some(&args.output), crate::report::html::index::render)?;
+        if ctx.chatty {
+            note!("history: the nights side by side → {}", overview.display());
+        }
     }
     Ok(exit_code(&audit.report, args.fail_on))
 }

@@ -156,7 +156,7 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         super::audit::write_novel(&audit, &dir)?;
         crate::report::write_files(&audit.report, &dir)?;
         if let Some(pending) = audit.pending.take() {
-            pending.commit()?;
+            pending.commit(Some(&dir), crate::report::html::index::render)?;
         }
         note!(
             "{}",
@@ -179,9 +179,12 @@ pub fn run(args: &DemoArgs, ctx: &Context) -> Result<i32> {
         data.join("truth.yaml").display(),
     );
     note!(
-        "\n{}\nOpen the last night's report: {}",
+        "\n{}\nOpen the last night's report: {}\nThe nights side by side: {}",
         terminal::wrap(&finished, terminal::width(), "demo finished: ", "  "),
-        dir.join("report.html").display()
+        dir.join("report.html").display(),
+        out.join("history")
+            .join(postmarket::history::INDEX)
+            .display()
     );
     Ok(exit::OK)
 }

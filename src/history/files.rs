@@ -32,7 +32,7 @@ pub const FORMAT_VERSION: &str = "1";
 pub const FORMAT_KEY: &str = "postmarket.history_format";
 pub const DIGEST_KEY: &str = "postmarket.content_sha256";
 
-fn refuse(path: &Path, message: impl Into<String>) -> Error {
+pub(super) fn refuse(path: &Path, message: impl Into<String>) -> Error {
     Error::ReadHistory {
         path: path.to_path_buf(),
         message: message.into(),
@@ -41,16 +41,31 @@ fn refuse(path: &Path, message: impl Into<String>) -> Error {
 
 /// Stages `batch` as a Parquet file at `path` (not yet in place) with its digest.
 pub fn stage(path: &Path, batch: &RecordBatch, digest: &str) -> Result<AtomicFile> {
+    stage_with(path, batch, digest, &[])
+}
+
+/// [`stage`] with more key-value metadata (`postmarket.*` keys the digest covers).
+pub fn stage_with(
+    path: &Path,
+    batch: &RecordBatch,
+    digest: &str,
+    meta: &[(&str, &str)],
+) -> Result<AtomicFile> {
     let file = AtomicFile::create(path)?;
+    let mut kv = vec![
+        KeyValue::new(FORMAT_KEY.to_string(), FORMAT_VERSION.to_string()),
+        KeyValue::new(DIGEST_KEY.to_string(), digest.to_string()),
+    ];
+    kv.extend(
+        meta.iter()
+            .map(|(k, v)| KeyValue::new(k.to_string(), v.to_string())),
+    );
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid level"),
         ))
         .set_created_by(concat!("postmarket ", env!("CARGO_PKG_VERSION")).to_string())
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new(FORMAT_KEY.to_string(), FORMAT_VERSION.to_string()),
-            KeyValue::new(DIGEST_KEY.to_string(), digest.to_string()),
-        ]))
+        .set_key_value_metadata(Some(kv))
         .build();
     let encode = |e: parquet::errors::ParquetError| Error::Encode {
         path: path.to_path_buf(),
@@ -64,6 +79,15 @@ pub fn stage(path: &Path, batch: &RecordBatch, digest: &str) -> Result<AtomicFil
 /// Reads a history file: its rows (in one batch) after checking the format, the schema
 /// and that the recorded digest is there; the caller compares the digest.
 fn read(path: &Path, schema: &SchemaRef) -> Result<(RecordBatch, String)> {
+    read_with(path, schema, None).map(|(batch, digest, _)| (batch, digest))
+}
+
+/// [`read`], with the value of one more metadata key when `key` names one.
+pub(super) fn read_with(
+    path: &Path,
+    schema: &SchemaRef,
+    key: Option<&str>,
+) -> Result<(RecordBatch, String, Option<String>)> {
     let file = File::open(path).map_err(|e| refuse(path, format!("cannot open: {e}")))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| refuse(path, format!("not a readable Parquet file: {e}")))?;
@@ -94,6 +118,7 @@ fn read(path: &Path, schema: &SchemaRef) -> Result<(RecordBatch, String)> {
     }
     let digest =
         meta(DIGEST_KEY).ok_or_else(|| refuse(path, format!("no {DIGEST_KEY} metadata")))?;
+    let extra = key.and_then(meta);
     for want in schema.fields() {
         match builder.schema().field_with_name(want.name()) {
             Ok(got) if got.data_type() == want.data_type() => {}
@@ -121,13 +146,13 @@ fn read(path: &Path, schema: &SchemaRef) -> Result<(RecordBatch, String)> {
         .map_err(|e| refuse(path, format!("cannot decode: {e}")))?;
     let batch = arrow_select::concat::concat_batches(&file_schema, &batches)
         .map_err(|e| refuse(path, e.to_string()))?;
-    Ok((batch, digest))
+    Ok((batch, digest, extra))
 }
 
 /// Column access that names the file and the column when a value is not what it must be.
-struct Columns<'a> {
-    path: &'a Path,
-    batch: &'a RecordBatch,
+pub(super) struct Columns<'a> {
+    pub(super) path: &'a Path,
+    pub(super) batch: &'a RecordBatch,
 }
 
 impl Columns<'_> {
@@ -138,12 +163,12 @@ impl Columns<'_> {
             .as_ref()
     }
 
-    fn opt_text(&self, name: &str, row: usize) -> Option<String> {
+    pub(super) fn opt_text(&self, name: &str, row: usize) -> Option<String> {
         let a = self.column(name).as_string::<i32>();
         a.is_valid(row).then(|| a.value(row).to_string())
     }
 
-    fn text(&self, name: &str, row: usize) -> Result<String> {
+    pub(super) fn text(&self, name: &str, row: usize) -> Result<String> {
         self.opt_text(name, row)
             .ok_or_else(|| refuse(self.path, format!("row {row}: {name} is null")))
     }
@@ -178,7 +203,7 @@ impl Columns<'_> {
             })
     }
 
-    fn severity(
+    pub(super) fn severity(
         &self,
         name: &str,
         row: usize,

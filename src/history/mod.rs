@@ -8,6 +8,8 @@
 //! DIR/.lock                          taken while a run is appended (std::fs::File::lock)
 //! DIR/runs/<run_id>.parquet          one row: window, baseline and config SHA-256, counts…
 //! DIR/checks/<run_id>.parquet        one row per check of that run
+//! DIR/changes/<run_id>.parquet       one row per change of that run, and its report's path
+//! DIR/index.html                     the overview: every night, every change's line
 //! ```
 //!
 //! `run_id` is `<seq>-<window start>` (`000012-20261130T000000Z`): `seq` numbers the runs
@@ -26,6 +28,7 @@
 //! The history holds only what [`Check`] holds for a test — kind, subject, subgroup
 //! definition, numbers, severity — never case identifiers or patient data.
 
+pub mod changes;
 mod files;
 pub mod records;
 mod sequence;
@@ -36,6 +39,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+pub use changes::{ChangeRow, NightRecord};
 pub use records::{CheckRow, RunRow};
 pub use sequence::{CheckKey, Gap, Persistence, Sequence, SequenceChange, SequenceRun};
 
@@ -45,6 +49,8 @@ use crate::table::window::Window;
 
 pub const RUNS: &str = "runs";
 pub const CHECKS: &str = "checks";
+pub const CHANGES: &str = "changes";
+pub const INDEX: &str = "index.html";
 pub const LOCK: &str = ".lock";
 
 /// What a run tells the history about itself (the rest is filled in on append).
@@ -149,6 +155,55 @@ impl History {
         })
     }
 
+    /// Every live run, oldest first, with its checks and (for runs that recorded them) its
+    /// changes, each file verified: what the overview page shows.
+    pub fn nights(&self) -> Result<Vec<NightView>> {
+        let _lock = Lock::take(&self.dir, false)?;
+        self.read_nights()
+    }
+
+    /// Writes `DIR/index.html` as `render` makes it of [`History::nights`], under the
+    /// exclusive lock, so that of two audits finishing together the later one writes the
+    /// page of both. Atomic: a reader sees the old page or the new one.
+    pub fn write_overview(
+        &mut self,
+        render: impl FnOnce(&[NightView]) -> String,
+    ) -> Result<PathBuf> {
+        let _lock = Lock::take(&self.dir, true)?;
+        self.runs = scan_runs(&self.dir)?;
+        let page = render(&self.read_nights()?);
+        let path = self.dir.join(INDEX);
+        let mut file = crate::atomic::AtomicFile::create(&path)?;
+        std::io::Write::write_all(&mut file, page.as_bytes())
+            .map_err(|e| Error::write(&path, e))?;
+        file.commit()?;
+        Ok(path)
+    }
+
+    fn read_nights(&self) -> Result<Vec<NightView>> {
+        self.live_runs()
+            .into_iter()
+            .map(|run| {
+                let file = |sub: &str| self.dir.join(sub).join(format!("{}.parquet", run.run_id));
+                let checks = files::read_checks(&file(CHECKS), run)?
+                    .into_iter()
+                    .map(|row| (CheckKey::of_row(&row), row))
+                    .collect();
+                let changes = file(CHANGES);
+                let record = if changes.exists() {
+                    Some(changes::read(&changes, &run.run_id)?)
+                } else {
+                    None
+                };
+                Ok(NightView {
+                    run: run.clone(),
+                    checks,
+                    record,
+                })
+            })
+            .collect()
+    }
+
     /// Appends a run and its checks (as the report holds them: final severities).
     pub fn append_checks(&mut self, run: &NewRun, checks: &[Check]) -> Result<RunRow> {
         let rows: Vec<CheckRow> = checks.iter().map(CheckRow::from).collect();
@@ -158,7 +213,7 @@ impl History {
     /// Appends a run: [`History::reserve`] then [`History::commit`].
     pub fn append(&mut self, run: &NewRun, rows: &[CheckRow]) -> Result<RunRow> {
         let reservation = self.reserve(run)?;
-        self.commit(reservation, run, rows)
+        self.commit(reservation, run, rows, &NightRecord::default())
     }
 
     /// Takes the folder's exclusive lock, re-reads the runs (another audit may have
@@ -167,7 +222,7 @@ impl History {
     /// by [`History::commit`], and a reservation dropped without it leaves the history as
     /// it was. The lock is held until then, so the number stays this run's.
     pub fn reserve(&mut self, run: &NewRun) -> Result<Reservation> {
-        for sub in [RUNS, CHECKS] {
+        for sub in [RUNS, CHECKS, CHANGES] {
             let d = self.dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| Error::write(&d, e))?;
         }
@@ -192,7 +247,7 @@ impl History {
             .filter(|r| r.window == run.window)
             .max_by_key(|r| r.seq)
             .map(|r| r.run_id.clone());
-        for sub in [CHECKS, RUNS] {
+        for sub in [CHECKS, CHANGES, RUNS] {
             let path = self.dir.join(sub).join(format!("{run_id}.parquet"));
             if path.exists() {
                 return Err(Error::write(
@@ -212,12 +267,14 @@ impl History {
         })
     }
 
-    /// Records a reserved run: writes its checks file and then its run file.
+    /// Records a reserved run: writes its checks file, its changes file, and then its run
+    /// file (the commit point).
     pub fn commit(
         &mut self,
         reservation: Reservation,
         run: &NewRun,
         rows: &[CheckRow],
+        night: &NightRecord,
     ) -> Result<RunRow> {
         let Reservation {
             _lock,
@@ -231,6 +288,8 @@ impl History {
         let staged = files::stage(&checks_path, &batch, &digest)?;
         let checks_sha256 = crate::analysis::snapshot::sha256_file(staged.staged_path())?;
         staged.commit()?;
+        let changes_path = self.dir.join(CHANGES).join(format!("{run_id}.parquet"));
+        changes::stage(&changes_path, &run_id, night)?.commit()?;
 
         let count = |s: Severity| rows.iter().filter(|r| r.severity == s).count() as u64;
         let row = RunRow {
@@ -261,13 +320,22 @@ impl History {
     pub fn check_writable(dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
         drop(Lock::take(dir, true)?);
-        for sub in [RUNS, CHECKS] {
+        for sub in [RUNS, CHECKS, CHANGES] {
             let d = dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| Error::write(&d, e))?;
             drop(crate::atomic::AtomicFile::create(&d.join(".probe"))?);
         }
         Ok(())
     }
+}
+
+/// One live run as the overview reads it.
+#[derive(Debug, Clone)]
+pub struct NightView {
+    pub run: RunRow,
+    pub checks: HashMap<CheckKey, CheckRow>,
+    /// `None` for a run recorded before changes were (no changes file).
+    pub record: Option<NightRecord>,
 }
 
 /// A run numbered and locked in, not yet recorded ([`History::reserve`]).

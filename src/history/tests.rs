@@ -528,3 +528,91 @@ print(len(pd.read_parquet(sys.argv[2] + "/runs")), len(pd.read_parquet(sys.argv[
         "[('2026-11-01', 'kvp', 'alert'), ('2026-11-02', 'rows', 'pass')]\n3 3"
     );
 }
+
+fn change_row(id: &str, headline: &str) -> ChangeRow {
+    ChangeRow {
+        change_id: id.into(),
+        headline: headline.into(),
+        category: "acquisition".into(),
+        severity: Severity::Alert,
+        first_seen: Some("2026-11-01T00:00:00Z".into()),
+        features: "kvp, slice_thickness".into(),
+        findings: vec![
+            "feature-drift/kvp@manufacturer = GE".into(),
+            "feature-drift/slice_thickness".into(),
+        ],
+        lead: Some(key("kvp")),
+    }
+}
+
+#[test]
+fn a_runs_changes_read_back_and_an_edit_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open(dir.path()).unwrap();
+    // A run recorded before changes were kept has no changes file.
+    append(&mut h, 1, &[check("kvp", 0.0, Severity::Pass)]);
+    std::fs::remove_file(dir.path().join("changes/000001-20261101T000000Z.parquet")).unwrap();
+    let night = NightRecord {
+        report_html: Some("../audit/2026-11-02/report.html".into()),
+        changes: vec![change_row("C1", "kvp moved"), change_row("C2", "a second")],
+    };
+    let run = new_run(2, &"b".repeat(64));
+    let reservation = h.reserve(&run).unwrap();
+    let rows = vec![CheckRow::from(&check("kvp", 0.3, Severity::Alert))];
+    h.commit(reservation, &run, &rows, &night).unwrap();
+
+    let nights = History::open(dir.path()).unwrap().nights().unwrap();
+    assert_eq!(nights.len(), 2);
+    assert_eq!(nights[0].record, None, "the older run");
+    assert_eq!(nights[1].record.as_ref(), Some(&night));
+    assert_eq!(nights[1].checks[&key("kvp")].effect, Some(0.3));
+
+    // An edit that keeps the digest is refused by the overview's reader.
+    let path = dir.path().join("changes/000002-20261102T000000Z.parquet");
+    let file = std::fs::File::open(&path).unwrap();
+    let builder =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let kv = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned();
+    let batch = builder.build().unwrap().next().unwrap().unwrap();
+    let i = batch.schema().index_of("headline").unwrap();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns[i] = Arc::new(arrow_array::StringArray::from(vec!["nothing happened"; 2]));
+    let batch = RecordBatch::try_new(batch.schema(), columns).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_key_value_metadata(kv)
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    match History::open(dir.path()).unwrap().nights() {
+        Err(Error::ReadHistory { path: p, message }) => {
+            assert_eq!(p, path);
+            assert!(message.contains("digest"), "{message}");
+        }
+        other => panic!("accepted an edited changes file: {other:?}"),
+    }
+}
+
+#[test]
+fn the_overview_page_is_written_atomically_from_every_night() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open(dir.path()).unwrap();
+    append(&mut h, 1, &[check("kvp", 0.3, Severity::Alert)]);
+    append(&mut h, 2, &[check("kvp", 0.3, Severity::Alert)]);
+    let path = h
+        .write_overview(|nights| format!("{} nights", nights.len()))
+        .unwrap();
+    assert_eq!(path, dir.path().join(INDEX));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "2 nights");
+    // The page is not a history file: opening the history ignores it.
+    assert_eq!(History::open(dir.path()).unwrap().live_runs().len(), 2);
+}

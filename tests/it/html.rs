@@ -33,7 +33,8 @@ fn browser() -> Option<&'static Path> {
 }
 
 /// The demo, run once for all tests here: a folder holding a copy of its last report.html
-/// (which must fit in 300 KB) and report.json, and the page's path.
+/// (which must fit in 300 KB) and report.json, and of its history's index.html (whose
+/// links must reach every night's report), and the report's path.
 fn demo() -> &'static (PathBuf, PathBuf) {
     static DEMO: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     DEMO.get_or_init(|| {
@@ -59,8 +60,43 @@ fn demo() -> &'static (PathBuf, PathBuf) {
         for name in ["report.html", "report.json"] {
             std::fs::copy(page.with_file_name(name), dir.join(name)).unwrap();
         }
+        let index = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("The nights side by side: "))
+            .unwrap_or_else(|| panic!("the demo names its history's index.html:\n{stderr}"));
+        let index = wd.path(index.trim());
+        check_index_links(&index);
+        std::fs::copy(&index, dir.join("index.html")).unwrap();
         (dir.clone(), dir.join("report.html"))
     })
+}
+
+/// The history overview of the demo's history: one row per night (the demo's seven), each
+/// with a link that reaches that night's report.html, and no other link off the page.
+fn check_index_links(index: &Path) {
+    let page = std::fs::read_to_string(index).unwrap();
+    let table = &page[page.find("id=\"nights\"").expect("a nights table")..];
+    let rows = table.matches("<td class=\"d\">").count();
+    assert_eq!(rows, 7, "one row per night of the default demo");
+    let links: Vec<&str> = page
+        .split("href=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert_eq!(links.len(), 7, "every night's report linked: {links:?}");
+    for link in links {
+        assert!(link.starts_with("../"), "relative: {link}");
+        let target = index.parent().unwrap().join(link);
+        assert!(target.is_file(), "{link} does not reach a file");
+        assert_eq!(target.file_name().unwrap(), "report.html");
+    }
+}
+
+/// The demo's two pages: the last night's report and the history's overview.
+fn pages() -> [PathBuf; 2] {
+    let (dir, report) = demo();
+    [report.clone(), dir.join("index.html")]
 }
 
 /// Runs the browser on `page` with no network: every host unresolvable, no background
@@ -140,8 +176,8 @@ fn pixels(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
     (info.width, info.height, px)
 }
 
-fn screenshot(exe: &Path, extra: &[&str], name: &str) -> Vec<[u8; 3]> {
-    let (dir, html) = demo();
+fn screenshot(exe: &Path, html: &Path, extra: &[&str], name: &str) -> Vec<[u8; 3]> {
+    let (dir, _) = demo();
     let png = dir.join(name);
     let mut args = vec!["--window-size=1200,1600".to_string()];
     args.push(format!("--screenshot={}", png.display()));
@@ -169,9 +205,16 @@ fn the_demo_page_fits_in_300_kb() {
 }
 
 #[test]
-fn the_report_renders_and_its_dark_mode_differs() {
+fn the_pages_render_and_their_dark_mode_differs() {
     let Some(exe) = browser() else { return };
-    let light = screenshot(exe, &[], "light.png");
+    for page in pages() {
+        renders_light_and_dark(exe, &page);
+    }
+}
+
+fn renders_light_and_dark(exe: &Path, page: &Path) {
+    let stem = page.file_stem().unwrap().to_str().unwrap();
+    let light = screenshot(exe, page, &[], &format!("{stem}-light.png"));
     let (ink_light, bg_light, colours) = ink(&light);
     assert!(
         ink_light > 0.03 && colours > 50,
@@ -188,8 +231,9 @@ fn the_report_renders_and_its_dark_mode_differs() {
     // a reader's dark system setting gives the page: prefers-color-scheme: dark.
     let dark = screenshot(
         exe,
+        page,
         &["--blink-settings=preferredColorScheme=0"],
-        "dark.png",
+        &format!("{stem}-dark.png"),
     );
     let (ink_dark, bg_dark, _) = ink(&dark);
     assert!(ink_dark > 0.03, "dark mode not blank");
@@ -246,10 +290,66 @@ fn the_printed_report_holds_every_finding() {
     }
 }
 
+/// The history overview prints: every night's row, every change of the last night (its
+/// headline's first words), and the data tables folded in `<details>`.
 #[test]
-fn the_page_links_to_nothing_off_the_page() {
+fn the_printed_overview_holds_every_night_and_change() {
     let Some(exe) = browser() else { return };
-    let (dir, html) = demo();
+    let (dir, _) = demo();
+    let pdf = dir.join("index.pdf");
+    chromium(
+        exe,
+        dir,
+        &[
+            "--no-pdf-header-footer",
+            &format!("--print-to-pdf={}", pdf.display()),
+        ],
+        &dir.join("index.html"),
+    );
+    let out = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    let changes = report["changes"].as_array().unwrap();
+    assert!(!changes.is_empty(), "the demo's last night has changes");
+    for c in changes {
+        let headline = c["headline"].as_str().unwrap();
+        let start: String = headline
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains(&start),
+            "the PDF lacks the change {headline:?}"
+        );
+    }
+    for day in 5..=11 {
+        let night = format!("2026-10-{day:02}");
+        assert!(text.contains(&night), "the PDF lacks the night {night}");
+    }
+    assert!(
+        text.contains("thresholds warn"),
+        "a line's data table did not print"
+    );
+}
+
+#[test]
+fn the_pages_link_to_nothing_off_the_machine() {
+    let Some(exe) = browser() else { return };
+    for page in pages() {
+        links_to_nothing_off_the_machine(exe, &page);
+    }
+}
+
+fn links_to_nothing_off_the_machine(exe: &Path, html: &Path) {
+    let (dir, _) = demo();
     let out = chromium(exe, dir, &["--dump-dom"], html);
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(dom.contains("<svg"), "the DOM holds the charts");
@@ -360,9 +460,15 @@ fn a_hostile_manufacturer_name_is_text_in_the_page() {
 /// viewport's width into the title, which `--dump-dom` prints. Wide tables may scroll in
 /// their own box (`.wide`); the page itself may not.
 #[test]
-fn the_page_fits_a_420_px_phone_without_sideways_scrolling() {
+fn the_pages_fit_a_420_px_phone_without_sideways_scrolling() {
     let Some(exe) = browser() else { return };
-    let (dir, page) = demo();
+    for page in pages() {
+        fits_a_phone(exe, &page);
+    }
+}
+
+fn fits_a_phone(exe: &Path, page: &Path) {
+    let (dir, _) = demo();
     let html = std::fs::read_to_string(page).unwrap();
     let csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">";
     assert!(
@@ -373,7 +479,10 @@ fn the_page_fits_a_420_px_phone_without_sideways_scrolling() {
         "</body>",
         "<script>document.title = 'W' + document.documentElement.scrollWidth + '/' + window.innerWidth;</script></body>",
     );
-    let phone = dir.join("phone.html");
+    let phone = dir.join(format!(
+        "phone-{}",
+        page.file_name().unwrap().to_str().unwrap()
+    ));
     std::fs::write(&phone, probe).unwrap();
     let out = chromium(exe, dir, &["--window-size=420,900", "--dump-dom"], &phone);
     let dom = String::from_utf8_lossy(&out.stdout);
@@ -387,6 +496,6 @@ fn the_page_fits_a_420_px_phone_without_sideways_scrolling() {
     assert!(viewport <= 420, "viewport {viewport}");
     assert!(
         scroll <= viewport,
-        "the page is {scroll} px wide on a {viewport} px phone: something does not wrap"
+        "{page:?} is {scroll} px wide on a {viewport} px phone: something does not wrap"
     );
 }

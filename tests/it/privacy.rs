@@ -195,6 +195,10 @@ fn synthetic_patient_identities_reach_no_output() {
                 "out/audit/junit.xml",
                 "--fail-on",
                 "never",
+                "--history",
+                "out/history",
+                "--window",
+                "2026-10-01T00:00:00Z..2026-11-01T00:00:00Z",
             ],
             0,
         ),
@@ -202,6 +206,8 @@ fn synthetic_patient_identities_reach_no_output() {
         messages += &wd.run_expect(&args, code);
     }
     assert!(wd.path("out/audit/report.html").is_file());
+    assert!(wd.path("out/history/index.html").is_file());
+    assert!(wd.path("out/history/changes").is_dir());
     assert_absent(&planted, &files_under(&wd.path("out")), &messages);
 }
 

@@ -11,7 +11,7 @@ use crate::analysis::snapshot::{sha256_bytes, Snapshot};
 use crate::analysis::window::Window;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::history::{CheckKey, CheckRow, History, NewRun, Reservation};
+use crate::history::{CheckKey, CheckRow, History, NewRun, NightRecord, NightView, Reservation};
 use crate::table::window::{rfc3339, Window as Span};
 
 /// What one night's audit reads.
@@ -88,15 +88,43 @@ pub struct Pending {
     reservation: Reservation,
     run: NewRun,
     rows: Vec<CheckRow>,
+    night: NightRecord,
 }
 
 impl Pending {
-    /// Records the run: the last step of the audit.
-    pub fn commit(mut self) -> Result<()> {
+    /// Records the run — the last step of the audit — with where its report.html was
+    /// written (`report_dir`, when the night has one), then rewrites the history's
+    /// overview page, `DIR/index.html`, as `overview` renders the nights for the folder.
+    pub fn commit(
+        mut self,
+        report_dir: Option<&Path>,
+        overview: impl FnOnce(&[NightView], &Path) -> String,
+    ) -> Result<PathBuf> {
+        self.night.report_html = report_dir
+            .map(|d| d.join("report.html"))
+            .filter(|p| p.exists())
+            .and_then(|p| relative(self.history.dir(), &p));
         self.history
-            .commit(self.reservation, &self.run, &self.rows)
-            .map(|_| ())
+            .commit(self.reservation, &self.run, &self.rows, &self.night)?;
+        let dir = self.history.dir().to_path_buf();
+        self.history.write_overview(|nights| overview(nights, &dir))
     }
+}
+
+/// `to` as a link from inside the folder `from` (`../audit/2026-12-01/report.html`), both
+/// resolved first; `None` when either cannot be.
+fn relative(from: &Path, to: &Path) -> Option<String> {
+    let (from, to) = (from.canonicalize().ok()?, to.canonicalize().ok()?);
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()?,
+    );
+    Some(parts.join("/"))
 }
 
 /// Reads the nights before `span` into `report` and adds tonight's run to the history at
@@ -110,7 +138,8 @@ pub fn record(
 ) -> Result<()> {
     let (reservation, run) = prepare(history, report, snapshot, config, span)?;
     let rows: Vec<CheckRow> = report.checks.iter().map(CheckRow::from).collect();
-    history.commit(reservation, &run, &rows).map(|_| ())
+    let night = NightRecord::of(&report.changes, &report.findings);
+    history.commit(reservation, &run, &rows, &night).map(|_| ())
 }
 
 /// Reads the nights before `span` into `report` (each check's trend and first-seen date,
@@ -191,10 +220,12 @@ fn pending(
 ) -> Result<Pending> {
     let (reservation, run) = prepare(&mut history, report, snapshot, config, span)?;
     let rows = report.checks.iter().map(CheckRow::from).collect();
+    let night = NightRecord::of(&report.changes, &report.findings);
     Ok(Pending {
         history,
         reservation,
         run,
         rows,
+        night,
     })
 }

@@ -195,6 +195,19 @@ fn category(c: &Check, ctx: &Context) -> &'static str {
     }
 }
 
+/// What an unapproved model version explains (rule 4): its output, realized and estimated
+/// performance, error stream and calibration.
+fn follows_the_model(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::ModelOutput
+            | Kind::EstimatedPerformance
+            | Kind::CalibrationDrift
+            | Kind::Performance
+            | Kind::ChangePoint
+    )
+}
+
 struct Union {
     parent: Vec<usize>,
     why: Vec<(usize, String)>,
@@ -250,8 +263,14 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
         .collect();
     let feature_finding = |feature: &str| first.get(feature).copied();
 
-    // 3. A subgroup whose members moved.
+    // 3. A subgroup whose members moved — except for what an unapproved model explains
+    // (rule 4): a fall inside a subgroup under a new model version is the model's, and
+    // joining it to the subgroup's feature as well would make two events one change.
+    let swap = findings.iter().position(|c| c.kind == Kind::ModelVersion);
     for (i, c) in findings.iter().enumerate() {
+        if swap.is_some() && follows_the_model(c.kind) {
+            continue;
+        }
         let parts: Vec<&str> = match (c.kind, &c.subgroup) {
             (Kind::Composition, _) => c
                 .subject
@@ -288,7 +307,6 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
     }
 
     // 4. A model that changed; labels that changed.
-    let swap = findings.iter().position(|c| c.kind == Kind::ModelVersion);
     let label_kinds = |k: Kind| {
         matches!(
             k,
@@ -302,16 +320,7 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
     let first_fall = findings.iter().position(|c| fell(c.kind));
     for (i, c) in findings.iter().enumerate() {
         match (swap, labels) {
-            (Some(s), _)
-                if matches!(
-                    c.kind,
-                    Kind::ModelOutput
-                        | Kind::EstimatedPerformance
-                        | Kind::CalibrationDrift
-                        | Kind::Performance
-                        | Kind::ChangePoint
-                ) =>
-            {
+            (Some(s), _) if follows_the_model(c.kind) => {
                 u.join(s, i, || {
                     format!(
                         "{} follows the unapproved model ({})",
@@ -344,8 +353,15 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
         .filter(|(_, c)| c.subgroup.is_none())
         .filter_map(|(i, c)| ctx.carriers.get(&finding_id(c)).map(|b| (i, b)))
         .collect();
+    // What follows an unapproved model (rule 4) is the model's: its shift may be carried
+    // by another event's cases too (a new scanner's scores differ), but that does not make
+    // the two events one.
+    let model_side = |i: usize| swap.is_some() && follows_the_model(findings[i].kind);
     for (x, &(i, a)) in carried.iter().enumerate() {
         for &(j, b) in &carried[x + 1..] {
+            if model_side(i) != model_side(j) {
+                continue;
+            }
             if let Some(co) = carriers::coincidence(a, b, ctx.carriers.n) {
                 if co.joins() {
                     u.join(i, j, || {
@@ -363,11 +379,16 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
         }
     }
 
-    // 6. The same night's inputs.
+    // 6. The same night's inputs. A mix is left out: it is a mix of several features
+    // (age × sex × manufacturer), so it would join a patient-mix and an acquisition event
+    // that merely began the same night; rule 3 has already joined it to what moved.
     let mut onset: BTreeMap<(&str, Option<&str>), usize> = BTreeMap::new();
     for (i, c) in findings.iter().enumerate() {
         let cat = category(c, ctx);
-        if c.subgroup.is_some() || !matches!(cat, "acquisition" | "patient mix") {
+        if c.subgroup.is_some()
+            || c.kind == Kind::Composition
+            || !matches!(cat, "acquisition" | "patient mix")
+        {
             continue;
         }
         match onset.get(&(cat, c.first_seen.as_deref())) {
@@ -423,12 +444,17 @@ fn change(
     grouped: Vec<String>,
 ) -> Change {
     let checks: Vec<&Check> = idx.iter().map(|&i| &findings[i]).collect();
-    // The lead: the highest-ranked feature finding over all cases (a mix or a cluster share
-    // says less in a headline), else the highest-ranked over all cases, else the first.
+    // The lead: an unapproved model version (what everything else in its change follows),
+    // else the highest-ranked feature finding over all cases (a mix or a cluster share says
+    // less in a headline), else the highest-ranked over all cases, else the first.
     let at = checks
         .iter()
-        .position(|c| {
-            c.subgroup.is_none() && !matches!(c.kind, Kind::Composition | Kind::ClusterOccupancy)
+        .position(|c| c.subgroup.is_none() && c.kind == Kind::ModelVersion)
+        .or_else(|| {
+            checks.iter().position(|c| {
+                c.subgroup.is_none()
+                    && !matches!(c.kind, Kind::Composition | Kind::ClusterOccupancy)
+            })
         })
         .or_else(|| checks.iter().position(|c| c.subgroup.is_none()))
         .unwrap_or(0);

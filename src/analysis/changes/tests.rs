@@ -184,3 +184,49 @@ fn metrics_that_fell_together_are_one_fall_and_follow_a_changed_model() {
     assert_eq!(changes[0].len(), 4, "{changes:?}");
     assert!(changes[0][0].starts_with("model-version/"), "{changes:?}");
 }
+
+#[test]
+fn three_events_of_one_night_stay_three_changes() {
+    // A new scanner, older patients and an unapproved model on the same night. Under the
+    // new model a fall inside the scanner's manufacturer is the model's (rule 4), not the
+    // scanner's (rule 3); a mix of sex, age and manufacturer joins sex (rule 3) but does
+    // not tie the patient mix to the acquisition change through rule 6.
+    let all = [
+        finding(Kind::NewCategory, "convolution_kernel", None),
+        drift("manufacturer", None),
+        finding(Kind::ModelVersion, "edema-net 2.2.0-rc1", None),
+        finding(Kind::ModelOutput, "score", None),
+        finding(
+            Kind::Performance,
+            "specificity",
+            Some("manufacturer = GE MEDICAL SYSTEMS"),
+        ),
+        finding(
+            Kind::CalibrationDrift,
+            "score meaning",
+            Some("patient_age_years 40–65"),
+        ),
+        drift("patient_age_years", None),
+        drift("patient_sex", None),
+        finding(
+            Kind::Composition,
+            "mix: patient_sex × patient_age_years × manufacturer",
+            None,
+        ),
+    ];
+    let changes = group(&all, &ctx());
+    let categories: Vec<&str> = changes.iter().map(|c| c.category).collect();
+    assert_eq!(
+        categories,
+        ["acquisition", "model", "patient mix"],
+        "{changes:#?}"
+    );
+    assert_eq!(changes[1].findings.len(), 4, "{changes:#?}");
+    assert!(changes[1]
+        .headline
+        .starts_with("Model change: Unapproved model edema-net"));
+    assert!(changes[2]
+        .findings
+        .iter()
+        .any(|f| f.starts_with("composition/mix")));
+}

@@ -6,6 +6,7 @@
 mod charts;
 pub mod doc;
 pub mod drill;
+pub mod index;
 mod sections;
 mod style;
 mod trend;

@@ -43,6 +43,8 @@ table{border-collapse:collapse;margin:.4rem 0;font-size:.88rem}
 th,td{border-bottom:1px solid var(--line);padding:.2rem .5rem;text-align:left;vertical-align:top}
 @media screen and (max-width:600px){th,td{overflow-wrap:anywhere}}
 td.n,th.n,table.all td:nth-child(n+6):nth-child(-n+9){text-align:right;font-variant-numeric:tabular-nums}
+td.d{white-space:nowrap}
+ul.changes{margin:0;padding-left:1.1rem}
 details{margin:.3rem 0}
 summary{cursor:pointer;color:var(--mute)}
 .wide{overflow-x:auto}

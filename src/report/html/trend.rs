@@ -23,34 +23,69 @@ fn date(s: &str) -> &str {
 }
 
 /// One night of a trend: its date, effect, interval and severity.
-type Night = (String, Option<f64>, Option<f64>, Option<f64>, Severity);
+pub type Night = (String, Option<f64>, Option<f64>, Option<f64>, Severity);
+
+/// One check's effect over nights, as [`sparkline`] draws it.
+pub struct Line<'a> {
+    pub subject: &'a str,
+    /// "all cases" or the subgroup's definition.
+    pub scope: &'a str,
+    pub effect_name: &'a str,
+    pub threshold: f64,
+    pub alert_threshold: f64,
+    /// Oldest first; the last is the night the chart is about.
+    pub points: Vec<Night>,
+    /// What the last night is called: "tonight" in a report, "latest" in the overview.
+    pub now: &'static str,
+}
+
+impl Line<'_> {
+    /// `check`'s trend and tonight (`tonight`, the run's window start).
+    pub fn of<'a>(check: &'a Check, tonight: &str) -> Line<'a> {
+        let mut points: Vec<Night> = check
+            .trend
+            .iter()
+            .map(|t| {
+                let when = date(&t.window_start).to_string();
+                (
+                    when,
+                    t.effect,
+                    t.effect_ci_low,
+                    t.effect_ci_high,
+                    t.severity,
+                )
+            })
+            .collect();
+        points.push((
+            format!("{} (tonight)", date(tonight)),
+            check.effect,
+            check.effect_ci_low,
+            check.effect_ci_high,
+            check.severity,
+        ));
+        Line {
+            subject: &check.subject,
+            scope: check.subgroup.as_deref().unwrap_or("all cases"),
+            effect_name: check.effect_name,
+            threshold: check.threshold,
+            alert_threshold: check.alert_threshold,
+            points,
+            now: "tonight",
+        }
+    }
+}
 
 /// The effect of `check` over the nights of its history and tonight (`tonight`, the run's
-/// window start): a line through the nights, each night's severity as a shape, the warn
-/// (dashed) and alert (dotted) thresholds, tonight larger. `large` adds labels and its own
-/// data table; a small one is described by the table `shared` holds the numbers in.
+/// window start): see [`line`].
 pub fn sparkline(doc: &mut Doc, check: &Check, tonight: &str, large: bool, shared: &str) {
-    let mut points: Vec<Night> = check
-        .trend
-        .iter()
-        .map(|t| {
-            let when = date(&t.window_start).to_string();
-            (
-                when,
-                t.effect,
-                t.effect_ci_low,
-                t.effect_ci_high,
-                t.severity,
-            )
-        })
-        .collect();
-    points.push((
-        format!("{} (tonight)", date(tonight)),
-        check.effect,
-        check.effect_ci_low,
-        check.effect_ci_high,
-        check.severity,
-    ));
+    line(doc, &Line::of(check, tonight), large, shared);
+}
+
+/// A line through the nights, each night's severity as a shape, the warn (dashed) and
+/// alert (dotted) thresholds, the last night larger. `large` adds labels and its own data
+/// table; a small one is described by the table `shared` holds the numbers in.
+pub fn line(doc: &mut Doc, check: &Line, large: bool, shared: &str) {
+    let points = &check.points;
     let (w, ht, pad_l, pad_r) = if large {
         (340.0, 120.0, 44.0, 46.0)
     } else {
@@ -69,12 +104,13 @@ pub fn sparkline(doc: &mut Doc, check: &Check, tonight: &str, large: bool, share
     let n = points.len();
     let x = |i: usize| pad_l + (w - pad_l - pad_r) * i as f64 / (n.max(2) - 1) as f64;
     let y = |v: f64| y1 - (y1 - y0) * (v - lo) / (hi - lo);
-    let scope = check.subgroup.as_deref().unwrap_or("all cases");
     let title = format!(
-        "{} ({scope}): {} over {n} nights, tonight {}",
+        "{} ({}): {} over {n} nights, {} {}",
         check.subject,
+        check.scope,
         check.effect_name,
-        opt(check.effect)
+        check.now,
+        opt(points.last().and_then(|p| p.1))
     );
     let draw = |doc: &mut Doc| {
         let lines = [
@@ -117,7 +153,7 @@ pub fn sparkline(doc: &mut Doc, check: &Check, tonight: &str, large: bool, share
                     "\" y=\"", N(y(lo) + 4.0), "\" text-anchor=\"end\">", T(&short(lo)), "</text>");
             h!(doc; "<text x=\"", N(pad_l), "\" y=\"", N(ht - 6.0), "\">", T(&points[0].0),
                     "</text><text x=\"", N(w - pad_r), "\" y=\"", N(ht - 6.0),
-                    "\" text-anchor=\"end\">tonight</text>");
+                    "\" text-anchor=\"end\">", check.now, "</text>");
         }
     };
     if !large {
@@ -127,7 +163,7 @@ pub fn sparkline(doc: &mut Doc, check: &Check, tonight: &str, large: bool, share
     figure(doc, &title, (w, ht), draw, |doc| {
         h!(doc; "<tr><th>night</th><th class=\"n\">", T(check.effect_name),
                 "</th><th class=\"n\">interval</th><th>severity</th></tr>");
-        for p in &points {
+        for p in points {
             h!(doc; "<tr><td>", T(&p.0), "</td><td class=\"n\">", T(&opt(p.1)),
                     "</td><td class=\"n\">", T(&format!("[{}, {}]", opt(p.2), opt(p.3))),
                     "</td><td>", T(p.4.as_str()), "</td></tr>");
