@@ -11,23 +11,28 @@
 //!    shares are complements).
 //! 3. **A subgroup whose members moved.** A finding found only inside a subgroup (its
 //!    feature has no finding over all cases), and the mix of a subgroup, join the change of
-//!    the feature that defines the subgroup, when that feature moved: when `thick-slices`
-//!    gains CT cases, every feature inside it shifts with them.
+//!    the feature that defines the subgroup, when that feature moved over all cases: when
+//!    `thick-slices` gains CT cases, every feature inside it shifts with them. One event per
+//!    feature, one of its own category first; a label finding joins a patient-mix feature
+//!    only; what rule 4 claims is left out.
 //! 4. **A model that changed.** An unapproved model version explains the model's output,
-//!    its realized and estimated performance, its error stream and its calibration; without
-//!    one, calibration drift, label shift and concept drift are one change of what the
-//!    labels mean, and the realized metrics that fell (with a change point in the error
-//!    stream) are one fall of the model's performance.
+//!    its realized and estimated performance, its error stream and its calibration;
+//!    calibration drift, label shift and concept drift are one change of what the labels
+//!    mean (the model's, under an unapproved model); without one, the realized metrics that fell (with a change point in the error
+//!    stream) are one fall of the model's performance — the labels' change when there is
+//!    one (a fall measured against labels that now mean something else).
 //! 5. **The same cases.** Two findings over all cases whose shifts are carried by the same
 //!    serving cases (the cases in the bins, categories or clusters that grew;
 //!    [`carriers`]) are one change, when the overlap is at least 3 standard errors above
-//!    chance and at least half-way from independence to containment.
-//!
-//! 6. **Inputs that moved the same night.** Over all cases, acquisition findings that began
-//!    the same night (their first-seen date from the history; tonight without one) are one
-//!    change, and so are patient-mix findings: a protocol or scanner change moves several
-//!    acquisition parameters at once even when each case gets only some of them, and a
-//!    change in who is scanned moves age and sex together.
+//!    chance and at least half-way from independence to containment; under an unapproved
+//!    model, what follows the model is compared only with itself.
+//! 6. **Inputs that moved the same night.** Over all cases, acquisition findings (not a
+//!    mix of several features) that began the same night (their first-seen date from the
+//!    history; tonight without one) are one change, and so are patient-mix findings: a
+//!    protocol or scanner change moves several acquisition parameters at once even when
+//!    each case gets only some of them, and a change in who is scanned moves age and sex
+//!    together. An input finding seen only inside subgroups that no rule joined to an event
+//!    over all cases joins its category's change of that night.
 //!
 //! Each join is recorded in the change's `grouped` list in words.
 
@@ -261,14 +266,33 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
         .filter(|(_, c)| c.subgroup.is_none())
         .map(|(k, _)| k.as_str())
         .collect();
-    let feature_finding = |feature: &str| first.get(feature).copied();
 
-    // 3. A subgroup whose members moved — except for what an unapproved model explains
-    // (rule 4): a fall inside a subgroup under a new model version is the model's, and
-    // joining it to the subgroup's feature as well would make two events one change.
+    // 3. A subgroup whose members moved — except for what rule 4 explains: a fall inside a
+    // subgroup under a new model version is the model's, a label share that moved inside a
+    // subgroup is the labels', and joining it to the subgroup's feature as well would make
+    // two events one change.
     let swap = findings.iter().position(|c| c.kind == Kind::ModelVersion);
+    let mut moved_overall: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, c) in findings.iter().enumerate() {
-        if swap.is_some() && follows_the_model(c.kind) {
+        if c.subgroup.is_none() {
+            moved_overall.entry(keys[i].as_str()).or_insert(i);
+        }
+    }
+    type Target<'a> = (usize, &'a String, &'a str);
+    let mut inside: BTreeMap<&str, (usize, Target, bool)> = BTreeMap::new();
+    let labels_kind = |k: Kind| {
+        matches!(
+            k,
+            Kind::CalibrationDrift | Kind::LabelShift | Kind::ConceptDrift
+        )
+    };
+    let labels_moved = findings.iter().any(|c| labels_kind(c.kind));
+    for (i, c) in findings.iter().enumerate() {
+        // Rule 4 claims these: the model's, or the labels' (and the falls measured
+        // against them).
+        if (swap.is_some() && follows_the_model(c.kind))
+            || (labels_moved && matches!(c.kind, Kind::Performance | Kind::ChangePoint))
+        {
             continue;
         }
         let parts: Vec<&str> = match (c.kind, &c.subgroup) {
@@ -283,27 +307,60 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
             }
             _ => continue,
         };
-        let target = parts.iter().find_map(|part| {
-            ctx.defining(part)
-                .iter()
-                .filter(|f| **f != keys[i])
-                .find_map(|f| feature_finding(f).map(|j| (j, f.clone(), part.to_string())))
-        });
-        if let Some((j, feature, part)) = target {
-            u.join(j, i, || {
-                if c.kind == Kind::Composition {
-                    format!(
-                        "{} is a mix of {part}, which {feature} defines, and {feature} moved",
-                        c.subject
-                    )
-                } else {
-                    format!(
-                        "{} moved only inside {part}, whose members {feature} defines, and {feature} moved",
-                        c.subject
-                    )
-                }
-            });
+        // The features that define the subgroup and moved over all cases; one of the
+        // finding's own category (a sex shift inside "age ≥65" is the patient mix's, not the
+        // scanner's when it also shows inside "manufacturer = GE") before any other.
+        let own = category(c, ctx);
+        let mut targets: Vec<(usize, &String, &str)> = parts
+            .iter()
+            .flat_map(|part| {
+                ctx.defining(part)
+                    .iter()
+                    .filter(|f| **f != keys[i])
+                    .filter_map(|f| moved_overall.get(f.as_str()).map(|&j| (j, f, *part)))
+            })
+            .collect();
+        // What the labels mean moves with who is scanned (prevalence follows age), never
+        // with how: a label finding joins a patient-mix feature only.
+        if labels_kind(c.kind) {
+            targets.retain(|t| category(&findings[t.0], ctx) == "patient mix");
         }
+        let best = targets
+            .iter()
+            .find(|t| category(&findings[t.0], ctx) == own)
+            .map(|t| (*t, true))
+            .or_else(|| targets.first().map(|t| (*t, false)));
+        let Some((target, same)) = best else {
+            continue;
+        };
+        if c.kind == Kind::Composition {
+            let (j, feature, part) = target;
+            u.join(j, i, || {
+                format!(
+                    "{} is a mix of {part}, which {feature} defines, and {feature} moved",
+                    c.subject
+                )
+            });
+            continue;
+        }
+        // A feature found only inside subgroups is one change already (rule 1): it joins
+        // one event, the best target over all its findings (rank order breaks ties).
+        match inside.get(keys[i].as_str()) {
+            Some(&(_, _, true)) => {}
+            Some(&(_, _, false)) if !same => {}
+            _ => {
+                inside.insert(&keys[i], (i, target, same));
+            }
+        }
+    }
+    for (i, (j, feature, part), _) in inside.into_values() {
+        let c = &findings[i];
+        u.join(j, i, || {
+            format!(
+                "{} moved only inside {part}, whose members {feature} defines, and {feature} moved",
+                c.subject
+            )
+        });
     }
 
     // 4. A model that changed; labels that changed.
@@ -328,9 +385,15 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
                     )
                 });
             }
-            (None, Some(l)) if label_kinds(c.kind) => u.join(l, i, || {
+            (_, Some(l)) if label_kinds(c.kind) => u.join(l, i, || {
                 "calibration, label share and concept drift all speak of what the labels mean"
                     .into()
+            }),
+            (None, Some(l)) if fell(c.kind) => u.join(l, i, || {
+                format!(
+                    "{} fell as the labels changed ({}): measured against labels that mean something else",
+                    c.subject, findings[l].subject
+                )
             }),
             (None, _) if fell(c.kind) => {
                 if let Some(f) = first_fall.filter(|&f| f != i) {
@@ -407,6 +470,33 @@ pub fn group(findings: &[Check], ctx: &Context) -> Vec<Change> {
         }
     }
 
+    // 6b. An input finding seen only inside subgroups, with no event of its own over all
+    // cases to join (rules 1, 3), belongs to its category's change of the same night.
+    let mut has_overall = vec![false; n];
+    for (i, c) in findings.iter().enumerate() {
+        if c.subgroup.is_none() {
+            let r = u.find(i);
+            has_overall[r] = true;
+        }
+    }
+    for i in 0..n {
+        if u.find(i) != i || has_overall[i] {
+            continue;
+        }
+        let c = &findings[i];
+        let cat = category(c, ctx);
+        if let Some(&j) = onset.get(&(cat, c.first_seen.as_deref())) {
+            u.join(j, i, || {
+                format!(
+                    "{} moved only inside subgroups ({}), with no {cat} event of its own, and {} began the same night",
+                    c.subject,
+                    c.subgroup.as_deref().unwrap_or("all cases"),
+                    findings[j].subject
+                )
+            });
+        }
+    }
+
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in 0..n {
         let root = u.find(i);
@@ -445,11 +535,38 @@ fn change(
 ) -> Change {
     let checks: Vec<&Check> = idx.iter().map(|&i| &findings[i]).collect();
     // The lead: an unapproved model version (what everything else in its change follows),
-    // else the highest-ranked feature finding over all cases (a mix or a cluster share says
+    // else in a change with no input finding what the labels mean, else the highest-ranked
+    // feature finding over all cases (a mix or a cluster share says
     // less in a headline), else the highest-ranked over all cases, else the first.
+    let input = |k: Kind| {
+        matches!(
+            k,
+            Kind::FeatureDrift
+                | Kind::NewCategory
+                | Kind::Missingness
+                | Kind::Composition
+                | Kind::ClusterOccupancy
+        )
+    };
+    let label_led = !checks.iter().any(|c| c.subgroup.is_none() && input(c.kind));
     let at = checks
         .iter()
         .position(|c| c.subgroup.is_none() && c.kind == Kind::ModelVersion)
+        .or_else(|| {
+            // What the labels mean, when nothing moved in the inputs: the falls measured
+            // against them follow it (rule 4).
+            let labels = |c: &&Check| {
+                label_led
+                    && matches!(
+                        c.kind,
+                        Kind::LabelShift | Kind::CalibrationDrift | Kind::ConceptDrift
+                    )
+            };
+            checks
+                .iter()
+                .position(|c| labels(c) && c.subgroup.is_none())
+                .or_else(|| checks.iter().position(|c| labels(c)))
+        })
         .or_else(|| {
             checks.iter().position(|c| {
                 c.subgroup.is_none()

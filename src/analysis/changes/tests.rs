@@ -189,8 +189,8 @@ fn metrics_that_fell_together_are_one_fall_and_follow_a_changed_model() {
 fn three_events_of_one_night_stay_three_changes() {
     // A new scanner, older patients and an unapproved model on the same night. Under the
     // new model a fall inside the scanner's manufacturer is the model's (rule 4), not the
-    // scanner's (rule 3); a mix of sex, age and manufacturer joins sex (rule 3) but does
-    // not tie the patient mix to the acquisition change through rule 6.
+    // scanner's (rule 3); a mix of sex, age and manufacturer joins one of them (rule 3) but
+    // does not tie the patient mix to the acquisition change through rule 6.
     let all = [
         finding(Kind::NewCategory, "convolution_kernel", None),
         drift("manufacturer", None),
@@ -225,8 +225,41 @@ fn three_events_of_one_night_stay_three_changes() {
     assert!(changes[1]
         .headline
         .starts_with("Model change: Unapproved model edema-net"));
-    assert!(changes[2]
-        .findings
-        .iter()
-        .any(|f| f.starts_with("composition/mix")));
+}
+
+#[test]
+fn falls_measured_against_redefined_labels_are_the_labels_change() {
+    // A new scanner, and labels redefined: the label share moved inside the new label
+    // version and inside one manufacturer; sensitivity fell over all cases.
+    let all = [
+        finding(Kind::NewCategory, "convolution_kernel", None),
+        drift("manufacturer", None),
+        finding(Kind::Performance, "sensitivity", None),
+        finding(
+            Kind::LabelShift,
+            "label prevalence",
+            Some("label_version = edema-v2"),
+        ),
+        finding(
+            Kind::LabelShift,
+            "label prevalence",
+            Some("manufacturer = CANON_MEC"),
+        ),
+        finding(Kind::Performance, "npv", Some("label_version = edema-v2")),
+    ];
+    let changes = group(&all, &ctx());
+    assert_eq!(changes.len(), 2, "{changes:#?}");
+    assert_eq!(
+        changes[0].findings.len(),
+        2,
+        "the scanner alone: {changes:#?}"
+    );
+    assert_eq!(changes[1].category, "labels");
+    assert!(
+        changes[1]
+            .headline
+            .starts_with("Label meaning change in label_version = edema-v2"),
+        "{}",
+        changes[1].headline
+    );
 }
