@@ -565,7 +565,7 @@ fn change(
             checks
                 .iter()
                 .position(|c| labels(c) && c.subgroup.is_none())
-                .or_else(|| checks.iter().position(|c| labels(c)))
+                .or_else(|| checks.iter().position(labels))
         })
         .or_else(|| {
             checks.iter().position(|c| {
