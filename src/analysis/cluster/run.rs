@@ -30,6 +30,23 @@ pub struct ClusterRun {
 /// Rousseeuw: below 0.25 "no substantial structure").
 const WEAK_SILHOUETTE: f64 = 0.25;
 
+/// What the report says of a weak clustering — one that cuts a continuum rather than
+/// separating groups: its shares still move when the inputs move, but "cluster 2" is then
+/// a region, not a protocol. `None` when the chosen k's mean silhouette is 0.25 or more (or
+/// k was fixed, so none was computed).
+pub(super) fn weak_note(model: &ClusterModel) -> Option<String> {
+    let silhouette = model
+        .k_selection
+        .iter()
+        .find(|s| s.k == model.k)
+        .and_then(|s| s.silhouette)
+        .filter(|&s| s < WEAK_SILHOUETTE)?;
+    Some(format!(
+        "weak clustering: mean silhouette {silhouette:.2} at k = {} (below {WEAK_SILHOUETTE}), so the clusters are regions of one continuum of acquisition parameters, not separate protocols",
+        model.k
+    ))
+}
+
 pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<ClusterRun> {
     let Some(model) = &snapshot.cluster else {
         let why = snapshot.manifest.cluster_note.clone().unwrap_or_default();
@@ -75,19 +92,7 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Clust
         model.k
     ));
     lines.push("Occupancy: chi-square goodness of fit against the baseline shares; each cluster's share by a binomial test. Novel: farther from the nearest centroid than that cluster's baseline 99th-percentile distance, tested against the expected 1% (one-sided binomial).".into());
-    // A weak clustering cuts a continuum rather than separating groups: its shares still
-    // move when the inputs move, but "cluster 2" is then a region, not a protocol.
-    if let Some(silhouette) = model
-        .k_selection
-        .iter()
-        .find(|s| s.k == model.k)
-        .and_then(|s| s.silhouette)
-        .filter(|&s| s < WEAK_SILHOUETTE)
-    {
-        let note = format!(
-            "weak clustering: mean silhouette {silhouette:.2} at k = {} (below {WEAK_SILHOUETTE}), so the clusters are regions of one continuum of acquisition parameters, not separate protocols",
-            model.k
-        );
+    if let Some(note) = weak_note(model) {
         for c in checks.iter_mut().filter(|c| c.subject == "all clusters") {
             c.summary = format!("{}; {note}", c.summary);
         }

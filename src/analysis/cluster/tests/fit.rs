@@ -238,3 +238,44 @@ fn a_mixed_cluster_is_labelled_with_shares_and_without_values_most_of_it_lacks()
         "most of the cluster has no kVp: {labels:?}"
     );
 }
+
+#[test]
+fn a_clustering_of_one_continuum_is_called_weak_and_one_of_protocols_is_not() {
+    let mut p = params(KChoice::Auto { min: 2, max: 4 });
+    p.numeric.retain(|f| f != "patient_age_years");
+    let protocols = fit(&cases(1_500, 4, 1.0), &p).unwrap();
+    assert_eq!(super::super::run::weak_note(&protocols), None);
+
+    // One scanner, and slice thickness, kVp, mAs and age drawn independently from one
+    // normal distribution each: no groups to find, whatever k.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let noise = Normal::new(0.0, 1.0).unwrap();
+    let n = 600;
+    let mut normal = |mean: f64, sd: f64| -> Vec<f64> {
+        (0..n).map(|_| mean + sd * noise.sample(&mut rng)).collect()
+    };
+    let (slice, kvp, mas, age) = (
+        normal(2.0, 0.5),
+        normal(120.0, 10.0),
+        normal(200.0, 40.0),
+        normal(60.0, 14.0),
+    );
+    let continuum = batch(vec![
+        ("manufacturer", strings(vec!["GE MEDICAL SYSTEMS"; n])),
+        ("manufacturer_model_name", strings(vec!["Revolution CT"; n])),
+        ("convolution_kernel", strings(vec!["STANDARD"; n])),
+        ("slice_thickness", floats(slice)),
+        ("kvp", floats(kvp)),
+        ("exposure_mas", floats(mas)),
+        ("patient_age_years", floats(age)),
+    ]);
+    let p = params(KChoice::Auto { min: 2, max: 4 });
+    let model = fit(&continuum, &p).unwrap();
+    let note = super::super::run::weak_note(&model)
+        .unwrap_or_else(|| panic!("not weak: {:?}", model.k_selection));
+    assert!(
+        note.starts_with("weak clustering: mean silhouette 0."),
+        "{note}"
+    );
+    assert!(note.contains(&format!("at k = {}", model.k)), "{note}");
+}
