@@ -223,6 +223,9 @@ fn show(report: &Report, dir: &Path, ctx: &Context) {
     if let Some(lines) = terminal::performance_lines(report, width) {
         note!("{lines}");
     }
+    if let Some(small) = terminal::small_subgroups_line(report, width) {
+        note!("{small}");
+    }
     let html = dir.join("report.html");
     let mut reports = format!(
         "{}, {}",

@@ -90,6 +90,9 @@ pub fn deliver(
         if let Some(performance) = terminal::performance_lines(report, width) {
             note!("{performance}");
         }
+        if let Some(small) = terminal::small_subgroups_line(report, width) {
+            note!("{small}");
+        }
         let status = match (report.command.as_str(), report.status) {
             ("gate", crate::analysis::report::Status::Alert) => "FAIL",
             ("gate", _) => "pass",

@@ -239,12 +239,22 @@ pub fn touches(c: &crate::analysis::changes::Change) -> String {
 /// The checks that could not decide, grouped: the features that share a reason and the
 /// same places (all cases, subgroups) are one line.
 fn not_decided(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
-    if report.insufficient.is_empty() {
+    let small = crate::analysis::drift::shown::small_subgroups(&report.checks);
+    if report.insufficient.is_empty() && small.is_empty() {
         return Ok(());
     }
     writeln!(out, "## Not decided\n")?;
     for line in not_decided_lines(report) {
         writeln!(out, "- {line}")?;
+    }
+    if !small.is_empty() {
+        writeln!(
+            out,
+            "\nToo few cases to show even a large shift (twice the alert threshold), so a passing drift check here says little:\n"
+        )?;
+        for s in &small {
+            writeln!(out, "- {}", s.line())?;
+        }
     }
     writeln!(out)
 }

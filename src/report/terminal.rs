@@ -298,6 +298,28 @@ pub fn performance_lines(report: &Report, width: usize) -> Option<String> {
     Some(out)
 }
 
+/// The subgroups too small to show an alert-sized shift, the first three in full: "Drift,
+/// too few cases to show a shift: thick-slices (31 serving cases): …; and 4 more".
+pub fn small_subgroups_line(report: &Report, width: usize) -> Option<String> {
+    let small = crate::analysis::drift::shown::small_subgroups(&report.checks);
+    if small.is_empty() {
+        return None;
+    }
+    let mut text: Vec<String> = small.iter().take(3).map(|s| s.line()).collect();
+    if small.len() > 3 {
+        text.push(format!(
+            "and {} more (report.md, \"Not decided\")",
+            small.len() - 3
+        ));
+    }
+    Some(wrap(
+        &text.join("; "),
+        width,
+        "Drift, too few cases to show a shift: ",
+        "  ",
+    ))
+}
+
 /// The changes, one wrapped paragraph each with its action below: what a reader of the
 /// terminal should see before any table.
 pub fn changes_lines(report: &Report, width: usize) -> Option<String> {

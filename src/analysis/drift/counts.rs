@@ -184,6 +184,7 @@ pub fn from_profile(snapshot: &Snapshot, profile: &Profile, config: &Config) -> 
     checks.append(&mut mixes);
     annotate(&mut checks, profile, &counted, baseline, &resolved);
     decide(&mut checks, config.drift.fdr);
+    super::shown::quote(&mut checks, config.performance.power);
     undecide_suppressed(&mut checks);
     localise(&mut checks, &resolved.splits());
 

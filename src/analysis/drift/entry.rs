@@ -54,8 +54,13 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
     let (features, absent) = super::present_features(baseline, &projected, &features);
     // The same columns (shared, not copied) tell which cases carry each shift.
     let kept = projected.clone();
-    let checks = super::checks(baseline, projected, &features, &groups, &config.drift);
+    let mut checks = super::checks(baseline, projected, &features, &groups, &config.drift);
+    super::shown::quote(&mut checks, config.performance.power);
     let mut method = method(&config.drift);
+    method.push(format!(
+        "A drift check that passed carries the smallest shift it would show as a warning with probability {} (performance.power), extra.detectable_shift: the warn threshold + (z₀.₉₇₅ + z_power) × the effect's standard error, read off its 95% interval; subgroups whose typical feature could not show an alert-sized shift are named under \"Not decided\".",
+        config.performance.power
+    ));
     if !absent.is_empty() {
         method.push(format!(
             "Absent in both windows (no value on either side, nothing to test): {}.",

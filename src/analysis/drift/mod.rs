@@ -15,6 +15,7 @@ pub mod numeric;
 mod prepare;
 mod schedule;
 mod shape;
+pub mod shown;
 #[cfg(test)]
 mod tests;
 mod twins;

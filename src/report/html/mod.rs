@@ -90,7 +90,9 @@ pub fn render(report: &Report) -> String {
     if trends {
         entries.push(("trends", "Trends over nights"));
     }
-    if !report.insufficient.is_empty() {
+    if !report.insufficient.is_empty()
+        || !crate::analysis::drift::shown::small_subgroups(&report.checks).is_empty()
+    {
         entries.push(("undecided", "Not decided"));
     }
     entries.push(("checks", "All checks"));

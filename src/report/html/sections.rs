@@ -330,15 +330,27 @@ pub fn trends(doc: &mut Doc, report: &Report) {
 }
 
 pub fn undecided(doc: &mut Doc, report: &Report) {
-    if report.insufficient.is_empty() {
+    let small = crate::analysis::drift::shown::small_subgroups(&report.checks);
+    if report.insufficient.is_empty() && small.is_empty() {
         return;
     }
-    h!(doc; "<section id=\"undecided\"><h2>Not decided</h2><p>Checks with too few cases to decide; none of them is a pass.</p><div class=\"wide\"><table><tr><th>check</th><th>subgroup</th><th>why</th></tr>");
-    for c in &report.insufficient {
-        h!(doc; "<tr><td>", T(&what(c)), "</td><td>", T(c.subgroup.as_deref().unwrap_or("all cases")),
-            "</td><td>", T(&c.summary), "</td></tr>");
+    h!(doc; "<section id=\"undecided\"><h2>Not decided</h2>");
+    if !report.insufficient.is_empty() {
+        h!(doc; "<p>Checks with too few cases to decide; none of them is a pass.</p><div class=\"wide\"><table><tr><th>check</th><th>subgroup</th><th>why</th></tr>");
+        for c in &report.insufficient {
+            h!(doc; "<tr><td>", T(&what(c)), "</td><td>", T(c.subgroup.as_deref().unwrap_or("all cases")),
+                "</td><td>", T(&c.summary), "</td></tr>");
+        }
+        h!(doc; "</table></div>");
     }
-    h!(doc; "</table></div></section>\n");
+    if !small.is_empty() {
+        h!(doc; "<p>Too few cases to show even a large shift (twice the alert threshold), so a passing drift check here says little:</p><ul>");
+        for s in &small {
+            h!(doc; "<li>", T(&s.line()), "</li>");
+        }
+        h!(doc; "</ul>");
+    }
+    h!(doc; "</section>\n");
 }
 
 pub fn all_checks(doc: &mut Doc, report: &Report) {
