@@ -8,19 +8,24 @@ mod table_read;
 mod audit;
 mod cli;
 mod cluster;
+#[cfg(feature = "dicomweb")]
 mod dicomweb;
 mod drift;
 mod drill;
 mod examples;
 mod explore;
+#[cfg(feature = "dicomweb")]
 mod fake_dicomweb;
 mod faults;
+#[cfg(feature = "dicomweb")]
+mod faults_web;
 mod features;
 mod gate;
 mod golden;
 mod html;
 mod layers;
 mod logs;
+#[cfg(feature = "dicomweb")]
 mod orthanc;
 mod outputs;
 mod performance;

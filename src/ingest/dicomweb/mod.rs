@@ -14,6 +14,8 @@
 pub mod auth;
 pub mod client;
 pub mod convert;
+#[cfg(feature = "dicomweb")]
+mod http;
 pub mod qido;
 pub mod state;
 mod work;
