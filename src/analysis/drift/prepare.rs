@@ -17,6 +17,8 @@ pub(super) const MISSING: u32 = u32::MAX;
 
 // Partition codes and feature codes are compared directly (`one_to_one`).
 const _: () = assert!(MISSING == UNPLACED);
+// Prepared codes are handed to the carriers as they are.
+const _: () = assert!(MISSING == crate::analysis::changes::NO_CODE);
 
 /// One feature prepared on both sides.
 pub(super) enum Prepared {
