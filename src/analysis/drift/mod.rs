@@ -59,11 +59,16 @@ pub fn checks_with_carriers(
     config: &DriftConfig,
 ) -> (Vec<Check>, Carriers) {
     let n = serving.num_rows();
-    let columns = prepare::columns(baseline, serving, features);
+    let mut columns = prepare::columns(baseline, serving, features);
     let twin_of = twins::twins(&columns);
     let tested: Vec<usize> = (0..columns.len())
         .filter(|&c| twin_of[c].is_none())
         .collect();
+    for (column, twin) in columns.iter_mut().zip(&twin_of) {
+        if twin.is_some() {
+            column.release();
+        }
+    }
     let mut checks = schedule::run(&columns, &twin_of, &tested, subgroups, config);
     checks.extend(mix::checks(&columns, &tested, subgroups, config));
     decide(&mut checks, config.fdr);

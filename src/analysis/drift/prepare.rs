@@ -141,6 +141,19 @@ pub(super) struct Column {
     pub(super) output: bool,
 }
 
+impl Column {
+    /// Frees the prepared values of a column tested under its twin ([`super::twins`]):
+    /// only its name is read after (to say whose information it shares). At a million
+    /// cases a numeric twin holds 12 MB.
+    pub(super) fn release(&mut self) {
+        self.prepared = Prepared::Categorical {
+            baseline: Vec::new(),
+            serving: Vec::new(),
+            names: Vec::new(),
+        };
+    }
+}
+
 fn prepare(
     b: Option<&ArrayRef>,
     s: Option<ArrayRef>,
