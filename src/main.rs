@@ -13,6 +13,7 @@ use cmd::Context;
 use error::Error;
 
 fn main() {
+    return_freed_buffers();
     let cli = Cli::parse();
     postmarket::atomic::on_signals();
     let code = match run(&cli) {
@@ -24,6 +25,22 @@ fn main() {
     };
     std::process::exit(code);
 }
+
+/// glibc's malloc raises its mmap threshold (up to 32 MiB) after the first large buffer is
+/// freed; from then on the column buffers of a million-case table (1–8 MiB each) come from
+/// its arenas and stay there when freed, unused by the next stage: drift's peak RSS was
+/// ~100 MiB above its peak heap. A fixed threshold maps every buffer of 256 KiB or more on
+/// its own and returns it when freed (docs/performance.md, branch mem2).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_freed_buffers() {
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_freed_buffers() {}
 
 fn run(cli: &Cli) -> Result<i32, Error> {
     let ctx = Context::new(&cli.global)?;

@@ -82,6 +82,28 @@ impl Partition {
     }
 }
 
+/// Every case column the definitions name, as written and with aliases resolved; `None`
+/// when a condition does not parse (then [`resolve`] reports it, on a whole case table).
+pub fn columns(defs: &[Subgroup]) -> Option<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for def in defs {
+        let written = match (&def.condition, &def.by) {
+            (Some(condition), _) => Expr::parse(condition).ok()?.columns(),
+            (None, Some(by)) => vec![by.clone()],
+            (None, None) => Vec::new(),
+        };
+        for name in written {
+            if let Some((_, real)) = ALIASES.iter().find(|(alias, _)| *alias == name) {
+                names.push(real.to_string());
+            }
+            names.push(name);
+        }
+    }
+    names.sort();
+    names.dedup();
+    Some(names)
+}
+
 /// Resolves `defs` against both tables; errors name the definition at fault.
 pub fn resolve(
     defs: &[Subgroup],

@@ -13,9 +13,12 @@ use super::concept::Seen;
 use super::snapshot::Snapshot;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::table::cases::{self, build_cases, unit_key, Feature, JoinStats};
-use crate::table::inputs::{load_headers_with, load_inferences};
-use crate::table::parts::{expand_inputs, stack};
+use crate::table::cases::{self, build_cases, unit_key, Feature, JoinStats, KeyJoin};
+use crate::table::inputs::{
+    load_header_features, load_header_keys, load_headers_with, load_inference_columns,
+    load_inference_keys, load_inferences,
+};
+use crate::table::parts::{expand_inputs, stack, stack_columns};
 use crate::table::schema;
 use crate::table::window::Window as Span;
 
@@ -29,6 +32,30 @@ pub struct SpanCounts {
     pub kept: u64,
     pub outside: u64,
     pub undated: u64,
+}
+
+/// The columns a command needs of a window's case table. Whatever it says, both tables'
+/// columns are checked as a whole read checks them.
+#[derive(Debug, Clone)]
+pub struct Needs {
+    /// The features to read (`None`: every feature of the snapshot).
+    pub features: Option<Vec<String>>,
+    /// The case key column ([`cases::CASE_KEY`], the unit's UID).
+    pub key: bool,
+    /// The inference columns to carry (`None`: all of [`cases::INFERENCE_COLUMNS`]);
+    /// without the model and its version, [`Window::model_versions`] is empty.
+    pub inference: Option<Vec<&'static str>>,
+}
+
+impl Needs {
+    /// The whole case table.
+    pub fn all() -> Needs {
+        Needs {
+            features: None,
+            key: true,
+            inference: None,
+        }
+    }
 }
 
 /// One serving window's cases.
@@ -58,8 +85,22 @@ impl Window {
         headers: &[PathBuf],
         inferences: &[PathBuf],
     ) -> Result<Window> {
+        Window::load_needed(snapshot, headers, inferences, &Needs::all())
+    }
+
+    /// [`Window::load`] keeping only the columns `needs` names: what a command that uses
+    /// less than the whole case table (`drift`) asks for.
+    pub fn load_needed(
+        snapshot: &Snapshot,
+        headers: &[PathBuf],
+        inferences: &[PathBuf],
+        needs: &Needs,
+    ) -> Result<Window> {
         let (headers, inferences) = (expand_inputs(headers)?, expand_inputs(inferences)?);
-        let window = Window::read_parts(snapshot, &headers, &inferences, None)?.0;
+        let window = match headers.is_empty() {
+            false => Window::read_staged(snapshot, &headers, &inferences, needs)?,
+            true => Window::read_parts(snapshot, &headers, &inferences, None)?.0,
+        };
         if window.cases.num_rows() == 0 {
             return Err(Error::invalid(
                 &window.source,
@@ -139,6 +180,100 @@ impl Window {
             source: source.to_path_buf(),
         };
         Ok((window, counts))
+    }
+
+    /// A window read in two stages, so that neither side's UIDs are alive beside the
+    /// feature columns: first the keys (the headers' unit UID, the inferences' key and
+    /// timestamp; both sides' columns checked) and the join on them ([`KeyJoin`]), the
+    /// keys then freed; then the features and the inference columns carried, each table
+    /// read in parallel with the other. At a million cases the UIDs are ~45 MB a side.
+    fn read_staged(
+        snapshot: &Snapshot,
+        headers: &[PathBuf],
+        inferences: &[PathBuf],
+        needs: &Needs,
+    ) -> Result<Window> {
+        let manifest = &snapshot.manifest;
+        let (header_keys, inference_keys) = rayon::join(
+            || {
+                stack_columns(headers, |h| {
+                    load_header_keys(h, &manifest.features, manifest.unit)
+                })
+            },
+            || (!inferences.is_empty()).then(|| stack_columns(inferences, load_inference_keys)),
+        );
+        let (header_keys, inference_keys) = (header_keys?, inference_keys.transpose()?);
+        let source = &headers[0];
+        let invalid = |e: String| Error::invalid(source, e);
+        let keys = header_keys
+            .column(0)
+            .as_string_opt::<i32>()
+            .ok_or_else(|| invalid("the unit's key is not text".into()))?;
+        let join = match &inference_keys {
+            Some(rows) => {
+                let keyed = cases::inference_keys(rows).map_err(invalid)?;
+                KeyJoin::new(keys, Some(keyed), needs.key)
+            }
+            None => KeyJoin::new(keys, None, needs.key),
+        }
+        .map_err(invalid)?;
+        let (header_rows, inference_rows) =
+            (header_keys.num_rows(), inference_keys.map(|i| i.num_rows()));
+        drop(header_keys);
+
+        let features: Vec<Feature> = match &needs.features {
+            None => manifest.features.clone(),
+            Some(names) => manifest
+                .features
+                .iter()
+                .filter(|f| names.contains(&f.name))
+                .cloned()
+                .collect(),
+        };
+        let carried: Vec<&str> = cases::INFERENCE_COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| needs.inference.as_ref().is_none_or(|n| n.contains(c)))
+            .collect();
+        let (feature_rows, carried_rows) = rayon::join(
+            || stack(headers, |h| load_header_features(h, &features)),
+            || {
+                (!inferences.is_empty())
+                    .then(|| stack(inferences, |p| load_inference_columns(p, &carried)))
+            },
+        );
+        let (feature_rows, carried_rows) = (feature_rows?, carried_rows.transpose()?);
+        let carried_names_empty = carried.is_empty();
+        let changed = |path: &PathBuf| {
+            Error::invalid(
+                path,
+                "the file changed while it was read (its row count differs between two reads)",
+            )
+        };
+        if !features.is_empty() && feature_rows.num_rows() != header_rows {
+            return Err(changed(source));
+        }
+        if let (Some(rows), Some(carried)) = (inference_rows, &carried_rows) {
+            if !carried_names_empty && carried.num_rows() != rows {
+                return Err(changed(&inferences[0]));
+            }
+        }
+        let with_inferences = carried_rows.is_some();
+        let model_versions = carried_rows
+            .as_ref()
+            .map(model_versions)
+            .unwrap_or_default();
+        let (cases, join) = join
+            .cases(&feature_rows, carried_rows, &features, &carried)
+            .map_err(invalid)?;
+        Ok(Window {
+            cases,
+            join,
+            with_headers: true,
+            with_inferences,
+            model_versions,
+            source: source.clone(),
+        })
     }
 
     /// A window of a case table made in memory (`drill`'s nights): headers and inferences

@@ -52,7 +52,8 @@ pub fn run(args: &DriftArgs, ctx: &Context) -> Result<i32> {
         super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
         return Ok(exit_code(&report, args.fail_on));
     }
-    let window = Window::load(&snapshot, &args.headers, &args.inferences)?;
+    let needs = drift::needs(&snapshot, &ctx.config);
+    let window = Window::load_needed(&snapshot, &args.headers, &args.inferences, &needs)?;
     let report = drift::run(&snapshot, window, &ctx.config)?;
     super::deliver(&report, &args.output, args.json, args.junit.as_deref(), ctx)?;
     Ok(exit_code(&report, args.fail_on))

@@ -10,13 +10,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_schema::{DataType, Schema};
+use arrow_schema::{DataType, Schema, SchemaRef};
 
 use crate::config::Unit;
 use crate::error::{Error, Result};
 use crate::table::cases::{unit_key, Feature, FeatureKind};
-use crate::table::parquet::concat;
-use crate::table::parquet::read_columns_coded;
+use crate::table::parquet::{concat, read_columns, read_columns_coded};
 use crate::table::schema;
 
 /// Reads the columns of a headers table that cases of `unit` with `features` need: its
@@ -45,6 +44,50 @@ pub fn load_headers_with(
         .map(|f| f.name.as_str())
         .collect();
     let (schema, batches) = read_columns_coded(path, Some(&wanted), &coded)?;
+    check_headers(path, &schema, features, unit)?;
+    let batch = concat(path, batches)?;
+    key_as_utf8(path, batch, key)
+}
+
+/// The key column of a headers table alone (as `Utf8`), the whole file's columns checked
+/// as [`load_headers`] checks them: the first read of a staged join, whose features are
+/// read after ([`load_header_features`]). Also returns the file's fields that
+/// [`load_headers`] would have read (key and features), to compare the parts of a table.
+pub fn load_header_keys(
+    path: &Path,
+    features: &[Feature],
+    unit: Unit,
+) -> Result<(SchemaRef, RecordBatch)> {
+    let key = unit_key(unit);
+    let (schema, batches) = read_columns(path, Some(&[key]))?;
+    check_headers(path, &schema, features, unit)?;
+    let read: Vec<arrow_schema::FieldRef> = schema
+        .fields()
+        .iter()
+        .filter(|f| f.name() == key || features.iter().any(|x| &x.name == f.name()))
+        .cloned()
+        .collect();
+    let batch = key_as_utf8(path, concat(path, batches)?, key)?;
+    Ok((Arc::new(Schema::new(read)), batch))
+}
+
+/// The feature columns a headers table has of `features` (categories as the file's
+/// dictionary codes), for a file whose columns [`load_header_keys`] checked.
+pub fn load_header_features(path: &Path, features: &[Feature]) -> Result<RecordBatch> {
+    let wanted: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+    let coded: Vec<&str> = features
+        .iter()
+        .filter(|f| f.kind == FeatureKind::Categorical)
+        .map(|f| f.name.as_str())
+        .collect();
+    let (_, batches) = read_columns_coded(path, Some(&wanted), &coded)?;
+    Ok(concat(path, batches)?)
+}
+
+/// The key of a case must be there as text, and every feature the file has of the right
+/// type family.
+fn check_headers(path: &Path, schema: &Schema, features: &[Feature], unit: Unit) -> Result<()> {
+    let key = unit_key(unit);
     let key_type = match schema.field_with_name(key) {
         Ok(f) => f.data_type().clone(),
         Err(_) => {
@@ -89,8 +132,7 @@ pub fn load_headers_with(
             ));
         }
     }
-    let batch = concat(path, batches)?;
-    key_as_utf8(path, batch, key)
+    Ok(())
 }
 
 /// Text keys other tools write as large, view or dictionary strings, cast to plain `Utf8`
@@ -145,6 +187,27 @@ pub fn load_inferences_coded(path: &Path) -> Result<RecordBatch> {
 
 fn load_inferences_with(path: &Path, coded: &[&str]) -> Result<RecordBatch> {
     let (found, batches) = read_columns_coded(path, None, coded)?;
+    check_inferences(path, &found)?;
+    Ok(concat(path, batches)?)
+}
+
+/// The key and timestamp of an inferences table alone, its schema checked as
+/// [`load_inferences`] checks it: the first read of a staged join. Also returns the
+/// file's schema, to compare the parts of a table.
+pub fn load_inference_keys(path: &Path) -> Result<(SchemaRef, RecordBatch)> {
+    let (found, batches) = read_columns(path, Some(&[schema::KEY, schema::TIMESTAMP]))?;
+    check_inferences(path, &found)?;
+    Ok((found, concat(path, batches)?))
+}
+
+/// The columns `wanted` of an inferences table whose schema [`load_inference_keys`]
+/// checked.
+pub fn load_inference_columns(path: &Path, wanted: &[&str]) -> Result<RecordBatch> {
+    let (_, batches) = read_columns(path, Some(wanted))?;
+    Ok(concat(path, batches)?)
+}
+
+fn check_inferences(path: &Path, found: &Schema) -> Result<()> {
     let expected = schema::inferences_schema();
     for field in expected.fields() {
         match found.field_with_name(field.name()) {
@@ -171,5 +234,5 @@ fn load_inferences_with(path: &Path, coded: &[&str]) -> Result<RecordBatch> {
             }
         }
     }
-    Ok(concat(path, batches)?)
+    Ok(())
 }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 
 use crate::error::{Error, Result};
 
@@ -47,14 +48,21 @@ pub fn stack(
     paths: &[PathBuf],
     read: impl Fn(&Path) -> Result<RecordBatch> + Sync,
 ) -> Result<RecordBatch> {
+    stack_columns(paths, |p| read(p).map(|table| (table.schema(), table)))
+}
+
+/// [`stack`] for a read that takes only some of a file's columns: `read` also returns the
+/// columns the files are compared by (those a whole read would have given).
+pub fn stack_columns(
+    paths: &[PathBuf],
+    read: impl Fn(&Path) -> Result<(SchemaRef, RecordBatch)> + Sync,
+) -> Result<RecordBatch> {
     use rayon::prelude::*;
-    let tables: Vec<RecordBatch> = paths.par_iter().map(|p| read(p)).collect::<Result<_>>()?;
-    if tables.len() == 1 {
-        return Ok(tables.into_iter().next().expect("one table"));
-    }
-    let schema = tables[0].schema();
-    for (table, path) in tables.iter().zip(paths).skip(1) {
-        if table.schema().fields() != schema.fields() {
+    let tables: Vec<(SchemaRef, RecordBatch)> =
+        paths.par_iter().map(|p| read(p)).collect::<Result<_>>()?;
+    let columns = tables[0].0.clone();
+    for ((compared, _), path) in tables.iter().zip(paths).skip(1) {
+        if compared.fields() != columns.fields() {
             return Err(Error::invalid(
                 path,
                 format!(
@@ -64,6 +72,11 @@ pub fn stack(
             ));
         }
     }
+    let mut tables: Vec<RecordBatch> = tables.into_iter().map(|(_, table)| table).collect();
+    if tables.len() == 1 {
+        return Ok(tables.pop().expect("one table"));
+    }
+    let schema = tables[0].schema();
     arrow_select::concat::concat_batches(&schema, &tables)
         .map_err(|e| Error::invalid(&paths[0], e.to_string()))
 }

@@ -4,9 +4,12 @@
 //! other cases when it shrank. Two findings carried by the same cases far more often than
 //! chance are one change ([`super::group`]).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
-use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, Float64Array, RecordBatch};
 
 use crate::analysis::distribution::Distribution;
 use crate::analysis::findings::{Check, Kind};
@@ -107,17 +110,56 @@ impl Coincidence {
     }
 }
 
+/// A serving column as the carriers read it: numbers (null or non-finite: no value), or
+/// codes into `names` ([`NO_CODE`]: no value).
+pub enum Serving<'a> {
+    Numeric(Cow<'a, Float64Array>),
+    Coded {
+        codes: Cow<'a, [u32]>,
+        names: Cow<'a, [String]>,
+    },
+}
+
+/// A missing value among [`Serving::Coded`] codes.
+pub const NO_CODE: u32 = u32::MAX;
+
 impl Carriers {
     /// The carriers of every overall check of `checks` that has both sides' distribution
     /// and a column of that name in `serving` (the night's case table), and of each
     /// cluster share when `clusters` (each serving case's cluster) is given.
     pub fn of(serving: &RecordBatch, checks: &[Check], clusters: Option<&[u32]>) -> Carriers {
-        let n = serving.num_rows();
+        Carriers::of_columns(serving.num_rows(), checks, clusters, |name| {
+            let column = serving.column_by_name(name)?;
+            if column.data_type().is_numeric() {
+                let cast = arrow_cast::cast(column, &arrow_schema::DataType::Float64).ok()?;
+                return Some(Serving::Numeric(Cow::Owned(
+                    cast.as_primitive::<Float64Type>().clone(),
+                )));
+            }
+            // Codes, not a String per row: each distinct value is looked up once.
+            let (codes, names) = access::codes(serving, name)?;
+            Some(Serving::Coded {
+                codes: Cow::Owned(codes.into_iter().map(|c| c.unwrap_or(NO_CODE)).collect()),
+                names: Cow::Owned(names),
+            })
+        })
+    }
+
+    /// [`Carriers::of`] over `n` serving cases whose columns `column` gives by name (drift's
+    /// prepared columns: the values and codes it already holds, no copy of the table).
+    pub fn of_columns<'a>(
+        n: usize,
+        checks: &[Check],
+        clusters: Option<&[u32]>,
+        column: impl Fn(&str) -> Option<Serving<'a>>,
+    ) -> Carriers {
         let mut sets = BTreeMap::new();
         let up = clusters_grown(checks).unwrap_or_default();
         for check in checks.iter().filter(|c| c.subgroup.is_none()) {
             let bits = match check.kind {
-                Kind::FeatureDrift | Kind::ModelOutput => drift_carriers(serving, check, n),
+                Kind::FeatureDrift | Kind::ModelOutput => {
+                    column(&check.subject).and_then(|c| drift_carriers(&c, check, n))
+                }
                 Kind::ClusterOccupancy => clusters.and_then(|c| cluster_carriers(check, c, &up, n)),
                 _ => None,
             };
@@ -134,7 +176,7 @@ impl Carriers {
 }
 
 /// Serving rows in the bins or categories whose share grew.
-fn drift_carriers(serving: &RecordBatch, check: &Check, n: usize) -> Option<Bits> {
+fn drift_carriers(column: &Serving, check: &Check, n: usize) -> Option<Bits> {
     let grew = |b: &[u64], s: &[u64]| -> Vec<bool> {
         let (tb, ts) = (b.iter().sum::<u64>().max(1), s.iter().sum::<u64>().max(1));
         b.iter()
@@ -142,14 +184,19 @@ fn drift_carriers(serving: &RecordBatch, check: &Check, n: usize) -> Option<Bits
             .map(|(&b, &s)| s as f64 / ts as f64 > b as f64 / tb as f64)
             .collect()
     };
-    match check.distribution.as_ref()? {
-        Distribution::Numeric {
-            edges,
-            baseline,
-            serving: counts,
-            ..
-        } => {
-            let values = access::numeric(serving, &check.subject)?;
+    let value = |values: &Float64Array, i: usize| {
+        (values.is_valid(i) && values.value(i).is_finite()).then(|| values.value(i))
+    };
+    match (check.distribution.as_ref()?, column) {
+        (
+            Distribution::Numeric {
+                edges,
+                baseline,
+                serving: counts,
+                ..
+            },
+            Serving::Numeric(values),
+        ) => {
             let up = grew(baseline, counts);
             let bins = up.len();
             if bins == 0 || edges.len() != bins + 1 {
@@ -158,54 +205,65 @@ fn drift_carriers(serving: &RecordBatch, check: &Check, n: usize) -> Option<Bits
             // Values beyond the ends count in the end bins, as the chart's counts do.
             let bin = |v: f64| edges[1..bins].partition_point(|&e| e <= v);
             Some(Bits::from_flags(
-                values.iter().map(|v| v.is_some_and(|v| up[bin(v)])),
+                (0..values.len()).map(|i| value(values, i).is_some_and(|v| up[bin(v)])),
                 n,
             ))
         }
-        Distribution::Categorical {
-            categories,
-            baseline,
-            serving: counts,
-            ..
-        } => {
+        (Distribution::Numeric { .. }, Serving::Coded { .. }) => None,
+        (
+            Distribution::Categorical {
+                categories,
+                baseline,
+                serving: counts,
+                ..
+            },
+            column,
+        ) => {
             let up = grew(baseline, counts);
             let other = categories.iter().position(|c| c == "(other)");
-            // A feature with few numeric values is compared as categories named by its
-            // values ("5", "0.625"): match those numerically.
-            let column = serving.column_by_name(&check.subject)?;
-            if column.data_type().is_numeric() {
-                let values = access::numeric(serving, &check.subject)?;
-                let named: Vec<Option<f64>> =
-                    categories.iter().map(|c| c.parse::<f64>().ok()).collect();
-                let code = |v: f64| {
-                    named
+            match column {
+                // A feature with few numeric values is compared as categories named by its
+                // values ("5", "0.625"): match those numerically, each distinct value once.
+                Serving::Numeric(values) => {
+                    let named: Vec<Option<f64>> =
+                        categories.iter().map(|c| c.parse::<f64>().ok()).collect();
+                    let code = |v: f64| {
+                        named
+                            .iter()
+                            .position(|c| {
+                                c.is_some_and(|c| (c - v).abs() <= 1e-9 * v.abs().max(1.0))
+                            })
+                            .or(other)
+                    };
+                    let mut seen: HashMap<u64, bool, ahash::RandomState> =
+                        HashMap::with_hasher(crate::table::fast_hasher());
+                    let mut carried = |v: f64| {
+                        *seen
+                            .entry(v.to_bits())
+                            .or_insert_with(|| code(v).is_some_and(|i| up[i]))
+                    };
+                    Some(Bits::from_flags(
+                        (0..values.len()).map(|i| value(values, i).is_some_and(&mut carried)),
+                        n,
+                    ))
+                }
+                Serving::Coded { codes, names } => {
+                    let carried: Vec<bool> = names
                         .iter()
-                        .position(|c| c.is_some_and(|c| (c - v).abs() <= 1e-9 * v.abs().max(1.0)))
-                        .or(other)
-                };
-                return Some(Bits::from_flags(
-                    values
-                        .iter()
-                        .map(|v| v.and_then(code).is_some_and(|i| up[i])),
-                    n,
-                ));
+                        .map(|v| {
+                            categories
+                                .iter()
+                                .position(|c| c == v)
+                                .or(other)
+                                .is_some_and(|i| up[i])
+                        })
+                        .collect();
+                    Some(Bits::from_flags(
+                        codes.iter().map(|&c| c != NO_CODE && carried[c as usize]),
+                        n,
+                    ))
+                }
             }
-            // Codes, not a String per row: each distinct value is looked up once.
-            let (codes, names) = access::codes(serving, &check.subject)?;
-            let carried: Vec<bool> = names
-                .iter()
-                .map(|v| {
-                    categories
-                        .iter()
-                        .position(|c| c == v)
-                        .or(other)
-                        .is_some_and(|i| up[i])
-                })
-                .collect();
-            Some(Bits::from_flags(
-                codes.iter().map(|c| c.is_some_and(|c| carried[c as usize])),
-                n,
-            ))
         }
     }
 }

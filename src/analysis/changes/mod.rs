@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use carriers::Carriers;
+pub use carriers::{Carriers, Serving, NO_CODE};
 
 use crate::analysis::findings::{Check, Kind, Severity};
 use crate::config::Config;

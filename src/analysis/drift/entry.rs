@@ -1,10 +1,10 @@
 //! `drift` as a library call: a snapshot and a serving window in, a report out.
 
-use crate::analysis::changes::{Carriers, Context};
+use crate::analysis::changes::Context;
 use crate::analysis::report::{BaselineIdentity, Report, WindowSummary};
 use crate::analysis::snapshot::Snapshot;
 use crate::analysis::subgroups::{self, Resolved};
-use crate::analysis::window::Window;
+use crate::analysis::window::{Needs, Window};
 use crate::config::{Config, DriftConfig};
 use crate::error::{Error, Result};
 use crate::table::schema;
@@ -21,6 +21,35 @@ pub fn subgroups_of(
         path: "subgroups".into(),
         message: e,
     })
+}
+
+/// What drift reads of a window: the tested features, the model's output and timestamps,
+/// and whatever column a subgroup names (a condition may name any case column) — not the
+/// UIDs, the untested features or the model and label columns, which drift would drop
+/// unread (at a million cases the UIDs alone are ~45 MB).
+///
+/// A config error (a condition that does not parse, an unknown `drift.features` name)
+/// asks for the whole table: [`run`] reports it after the window is read, as before.
+pub fn needs(snapshot: &Snapshot, config: &Config) -> Needs {
+    let (Some(named), Ok(tested)) = (
+        subgroups::columns(&config.subgroups()),
+        Window::tested_features(snapshot, config),
+    ) else {
+        return Needs::all();
+    };
+    let mut features: Vec<String> = tested.into_iter().map(|f| f.name).collect();
+    features.extend(named.iter().cloned());
+    let mut inference = vec![schema::TIMESTAMP, schema::SCORE, schema::PREDICTION];
+    inference.extend(
+        crate::table::cases::INFERENCE_COLUMNS
+            .iter()
+            .filter(|c| named.iter().any(|n| n == *c)),
+    );
+    Needs {
+        features: Some(features),
+        key: named.iter().any(|n| n == crate::table::cases::CASE_KEY),
+        inference: Some(inference),
+    }
 }
 
 /// What changed between the validated baseline and the serving window, overall and per
@@ -52,13 +81,12 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
     drop(cases);
     let summary = WindowSummary::of(&projected, join.instances);
     let (features, absent) = super::present_features(baseline, &projected, &features);
-    // The same columns (shared, not copied) tell which cases carry each shift.
-    let kept = projected.clone();
-    let mut checks = super::checks(baseline, projected, &features, &groups, &config.drift);
+    let (mut checks, carriers) =
+        super::checks_with_carriers(baseline, projected, &features, &groups, &config.drift);
     super::shown::quote(&mut checks, config.performance.power);
     let mut method = method(&config.drift);
     method.push(format!(
-        "A drift check that passed carries the smallest shift it would show as a warning with probability {} (performance.power), extra.detectable_shift: the warn threshold + (z₀.₉₇₅ + z_power) × the effect's standard error, read off its 95% interval; subgroups whose typical feature could not show an alert-sized shift are named under \"Not decided\".",
+        "A drift check that passed carries the shift it would show as a warning with probability about {} (performance.power), extra.detectable_shift: the warn threshold + (z₀.₉₇₅ + z_power) × the standard error of a shifted sample (√(1/n_serving + 1/n_baseline) in SDs; for a share, at 50%); subgroups whose typical feature could not show twice the alert threshold are named under \"Not decided\".",
         config.performance.power
     ));
     if !absent.is_empty() {
@@ -67,8 +95,6 @@ pub fn run(snapshot: &Snapshot, window: Window, config: &Config) -> Result<Repor
             absent.join(", ")
         ));
     }
-    let carriers = Carriers::of(&kept, &checks, None);
-    drop(kept);
     let mut report = Report::new(
         "drift",
         checks,

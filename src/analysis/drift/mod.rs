@@ -21,15 +21,19 @@ mod tests;
 mod twins;
 
 pub use counts::from_profile;
-pub use entry::{method, run, subgroups_of};
+pub use entry::{method, needs, run, subgroups_of};
 
 use arrow_array::{Array, RecordBatch};
 
+use std::borrow::Cow;
+
+use super::changes::{Carriers, Serving};
 use super::findings::{decide, Check};
 use super::localise::localise;
 use super::subgroups::Resolved;
 use crate::config::DriftConfig;
 use crate::table::cases::Feature;
+use prepare::Prepared;
 
 /// Runs every check and decides severities (BH across all of them).
 ///
@@ -43,17 +47,44 @@ pub fn checks(
     subgroups: &Resolved,
     config: &DriftConfig,
 ) -> Vec<Check> {
-    let columns = prepare::columns(baseline, serving, features);
+    checks_with_carriers(baseline, serving, features, subgroups, config).0
+}
+
+/// [`checks`], and which serving cases carry each overall check's shift ([`Carriers`]),
+/// read off the prepared columns (the serving table itself is not kept for them).
+pub fn checks_with_carriers(
+    baseline: &RecordBatch,
+    serving: RecordBatch,
+    features: &[Feature],
+    subgroups: &Resolved,
+    config: &DriftConfig,
+) -> (Vec<Check>, Carriers) {
+    let n = serving.num_rows();
+    let mut columns = prepare::columns(baseline, serving, features);
     let twin_of = twins::twins(&columns);
     let tested: Vec<usize> = (0..columns.len())
         .filter(|&c| twin_of[c].is_none())
         .collect();
+    for (column, twin) in columns.iter_mut().zip(&twin_of) {
+        if twin.is_some() {
+            column.release();
+        }
+    }
     let mut checks = schedule::run(&columns, &twin_of, &tested, subgroups, config);
     checks.extend(mix::checks(&columns, &tested, subgroups, config));
-    drop(columns);
     decide(&mut checks, config.fdr);
     localise(&mut checks, &subgroups.splits());
-    checks
+    let carriers = Carriers::of_columns(n, &checks, None, |name| {
+        let column = columns.iter().find(|c| c.name == name)?;
+        Some(match &column.prepared {
+            Prepared::Numeric { serving, .. } => Serving::Numeric(Cow::Borrowed(&serving.values)),
+            Prepared::Categorical { serving, names, .. } => Serving::Coded {
+                codes: Cow::Borrowed(serving),
+                names: Cow::Borrowed(names),
+            },
+        })
+    });
+    (checks, carriers)
 }
 
 /// Splits `features` into those with a value in at least one row of either table, and the

@@ -17,6 +17,8 @@ pub(super) const MISSING: u32 = u32::MAX;
 
 // Partition codes and feature codes are compared directly (`one_to_one`).
 const _: () = assert!(MISSING == UNPLACED);
+// Prepared codes are handed to the carriers as they are.
+const _: () = assert!(MISSING == crate::analysis::changes::NO_CODE);
 
 /// One feature prepared on both sides.
 pub(super) enum Prepared {
@@ -137,6 +139,19 @@ pub(super) struct Column {
     pub(super) missing: (u64, u64),
     /// Model outputs are tested overall and per subgroup, but not for missingness.
     pub(super) output: bool,
+}
+
+impl Column {
+    /// Frees the prepared values of a column tested under its twin ([`super::twins`]):
+    /// only its name is read after (to say whose information it shares). At a million
+    /// cases a numeric twin holds 12 MB.
+    pub(super) fn release(&mut self) {
+        self.prepared = Prepared::Categorical {
+            baseline: Vec::new(),
+            serving: Vec::new(),
+            names: Vec::new(),
+        };
+    }
 }
 
 fn prepare(

@@ -2,29 +2,25 @@
 
 use std::collections::HashMap;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, StringArray, TimestampMicrosecondArray};
 
 use super::units::UnitIndex;
-use super::{text_column, JoinStats};
-use crate::table::schema;
+use super::JoinStats;
 
 /// For each unit, the row of its latest inference (or null), counting the join outcomes.
 pub(super) fn pick_inferences(
-    inferences: &RecordBatch,
+    keys: &StringArray,
+    times: &TimestampMicrosecondArray,
     index: &UnitIndex,
     stats: &mut JoinStats,
 ) -> Result<Vec<Option<u32>>, String> {
     let n_units = index.n_units();
-    let keys = text_column(inferences, schema::KEY)?;
-    let times = inferences
-        .column_by_name(schema::TIMESTAMP)
-        .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
-        .ok_or("inferences have no timestamp column of type timestamp[us]")?;
+    if times.len() != keys.len() {
+        return Err("inferences: key and timestamp columns of different lengths".into());
+    }
     let mut picked: Vec<Option<u32>> = vec![None; n_units];
     let mut unmatched: HashMap<&str, ()> = HashMap::new();
-    for i in 0..inferences.num_rows() {
+    for i in 0..keys.len() {
         if !keys.is_valid(i) {
             continue;
         }

@@ -18,7 +18,8 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, ArrayRef, RecordBatch, TimestampMicrosecondArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use crate::config::{ExtraKind, ExtraTag, Unit};
@@ -32,7 +33,7 @@ mod tests;
 mod units;
 
 use join::pick_inferences;
-use units::{single_numeric, unit_first, unit_medians, UnitIndex};
+use units::{single_numeric, unit_first, unit_medians, UnitIndex, UnitRows};
 
 pub const CASE_KEY: &str = "key";
 pub const N_INSTANCES: &str = "n_instances";
@@ -86,7 +87,7 @@ pub fn select(all: &[Feature], names: Option<&[String]>) -> Result<Vec<Feature>,
 }
 
 /// Inference columns carried into the case table when inferences are joined.
-const INFERENCE_COLUMNS: &[&str] = &[
+pub const INFERENCE_COLUMNS: &[&str] = &[
     schema::TIMESTAMP,
     schema::MODEL,
     schema::MODEL_VERSION,
@@ -126,105 +127,185 @@ pub fn build_cases(
     features: &[Feature],
     unit: Unit,
 ) -> Result<(RecordBatch, JoinStats), String> {
-    let key_column = unit_key(unit);
-    let keys = text_column(headers, key_column)?;
-    let index = UnitIndex::build(keys);
-    let units = index.n_units();
-    let groups = index.group_rows(headers.num_rows());
-
-    let mut stats = JoinStats {
-        instances: headers.num_rows() as u64,
-        cases: units as u64,
-        ..JoinStats::default()
+    let keys = text_column(headers, unit_key(unit))?;
+    let join = match &inferences {
+        Some(rows) => KeyJoin::new(keys, Some(inference_keys(rows)?), true)?,
+        None => KeyJoin::new(keys, None, true)?,
     };
-    // Inferences first, so their table (owned here) is freed before the features are built:
-    // a million of them is ~120 MB, a quarter of a drift run's peak.
-    let mut joined: Vec<(Field, ArrayRef)> = Vec::new();
-    if let Some(mut inferences) = inferences {
-        let picked = pick_inferences(&inferences, &index, &mut stats)?;
-        if let Ok(key) = inferences.schema().index_of(schema::KEY) {
-            inferences.remove_column(key);
-        }
-        let take = UInt32Array::from(picked);
-        for name in INFERENCE_COLUMNS {
-            let column = inferences
-                .column_by_name(name)
-                .ok_or_else(|| format!("inferences have no column {name:?}"))?;
-            let taken = arrow_select::take::take(column.as_ref(), &take, None)
-                .map_err(|e| e.to_string())?;
-            joined.push((Field::new(*name, taken.data_type().clone(), true), taken));
-        }
+    join.cases(headers, inferences, features, INFERENCE_COLUMNS)
+}
+
+/// The key and timestamp columns of an inferences table, as the join reads them.
+pub fn inference_keys(
+    inferences: &RecordBatch,
+) -> Result<(&arrow_array::StringArray, &TimestampMicrosecondArray), String> {
+    let keys = text_column(inferences, schema::KEY)?;
+    let times = inferences
+        .column_by_name(schema::TIMESTAMP)
+        .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+        .ok_or("inferences have no timestamp column of type timestamp[us]")?;
+    Ok((keys, times))
+}
+
+/// The join worked out on the keys alone: the header rows of each unit and, with
+/// inferences, the row of each unit's latest one. Built before the features are read, so
+/// a staged read ([`crate::analysis::window`]) can free the UIDs of both sides (at a
+/// million cases ~45 MB each) before the feature columns arrive.
+pub struct KeyJoin {
+    groups: UnitRows,
+    /// Each unit's first header row, when the units are single rows but not every row in
+    /// order (then the feature columns are one `take`).
+    firsts: Option<UInt32Array>,
+    /// Each unit's inference row (null: none), rows counted across the stacked parts.
+    picked: Option<UInt32Array>,
+    /// The case key column, when kept.
+    keys: Option<ArrayRef>,
+    stats: JoinStats,
+}
+
+impl KeyJoin {
+    /// Units from the header rows' `keys` (in order of first appearance) and, given the
+    /// inferences' keys and timestamps, each unit's latest inference. With `keep_key`, the
+    /// case table will have the unit keys as its [`CASE_KEY`] column.
+    pub fn new(
+        keys: &arrow_array::StringArray,
+        inferences: Option<(&arrow_array::StringArray, &TimestampMicrosecondArray)>,
+        keep_key: bool,
+    ) -> Result<KeyJoin, String> {
+        let rows = keys.len();
+        let index = UnitIndex::build(keys);
+        let units = index.n_units();
+        let groups = index.group_rows(rows);
+        let mut stats = JoinStats {
+            instances: rows as u64,
+            cases: units as u64,
+            ..JoinStats::default()
+        };
+        let picked = match inferences {
+            Some((keys, times)) => Some(UInt32Array::from(pick_inferences(
+                keys, times, &index, &mut stats,
+            )?)),
+            None => None,
+        };
+        // When every unit is one instance (series of one file, or unit: instance), columns
+        // are one `take` of the first rows instead of per-unit loops, and no copy at all
+        // when those rows are all the rows in order.
+        let single = groups.single();
+        let firsts = (single && !index.is_identity(rows))
+            .then(|| UInt32Array::from(index.first_row.clone()));
+        let keys = keep_key.then(|| -> ArrayRef {
+            match (single, &firsts) {
+                (true, None) => Arc::new(keys.clone()),
+                _ => Arc::new(arrow_array::StringArray::from_iter_values(
+                    (0..units).map(|u| index.key(u)),
+                )),
+            }
+        });
+        Ok(KeyJoin {
+            groups,
+            firsts,
+            picked,
+            keys,
+            stats,
+        })
     }
 
-    let mut fields = vec![
-        Field::new(CASE_KEY, DataType::Utf8, false),
-        Field::new(N_INSTANCES, DataType::Int32, false),
-    ];
-    // When every unit is one instance (series of one file, or unit: instance), columns
-    // are one `take` of the first rows instead of per-unit loops, and no copy at all when
-    // those rows are all the rows in order.
-    let single = groups.single();
-    let firsts = (single && !index.is_identity(headers.num_rows()))
-        .then(|| UInt32Array::from(index.first_row.clone()));
-    let key_array: ArrayRef = match (single, &firsts) {
-        (true, None) => headers
-            .column_by_name(key_column)
-            .expect("read above")
-            .clone(),
-        _ => Arc::new(arrow_array::StringArray::from_iter_values(
-            (0..units).map(|u| index.key(u)),
-        )),
-    };
-    let mut columns: Vec<ArrayRef> = vec![
-        key_array,
-        Arc::new(arrow_array::Int32Array::from_iter_values(
+    /// The case table: the key (when kept), `n_instances`, every feature of `features`
+    /// from `headers` (the header rows the join was built on, in the same order; a
+    /// feature it lacks is a column of nulls), then the `carried` columns of the
+    /// inferences (rows as the join counted them; taken by value and freed before the
+    /// features are built).
+    pub fn cases(
+        self,
+        headers: &RecordBatch,
+        inferences: Option<RecordBatch>,
+        features: &[Feature],
+        carried: &[&str],
+    ) -> Result<(RecordBatch, JoinStats), String> {
+        let KeyJoin {
+            groups,
+            firsts,
+            picked,
+            keys,
+            stats,
+        } = self;
+        let units = groups.len();
+        // Inferences first, so their table (owned here) is freed before the features are
+        // built: a million of them is ~120 MB, a quarter of a drift run's peak.
+        let mut joined: Vec<(Field, ArrayRef)> = Vec::new();
+        if let (Some(inferences), Some(take)) = (inferences, &picked) {
+            for name in carried {
+                let column = inferences
+                    .column_by_name(name)
+                    .ok_or_else(|| format!("inferences have no column {name:?}"))?;
+                let taken = arrow_select::take::take(column.as_ref(), take, None)
+                    .map_err(|e| e.to_string())?;
+                joined.push((Field::new(*name, taken.data_type().clone(), true), taken));
+            }
+        }
+
+        let mut fields = Vec::new();
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        if let Some(keys) = keys {
+            fields.push(Field::new(CASE_KEY, DataType::Utf8, false));
+            columns.push(keys);
+        }
+        fields.push(Field::new(N_INSTANCES, DataType::Int32, false));
+        columns.push(Arc::new(arrow_array::Int32Array::from_iter_values(
             (0..units).map(|u| groups.rows(u).len() as i32),
-        )),
-    ];
-    for feature in features {
-        let Some(column) = headers.column_by_name(&feature.name) else {
-            let data_type = match feature.kind {
-                FeatureKind::Numeric => DataType::Float64,
-                FeatureKind::Categorical => DataType::Utf8,
+        )));
+        let single = groups.single();
+        for feature in features {
+            let Some(column) = headers.column_by_name(&feature.name) else {
+                let data_type = match feature.kind {
+                    FeatureKind::Numeric => DataType::Float64,
+                    FeatureKind::Categorical => DataType::Utf8,
+                };
+                columns.push(arrow_array::new_null_array(&data_type, units));
+                fields.push(Field::new(&feature.name, data_type, true));
+                continue;
             };
-            columns.push(arrow_array::new_null_array(&data_type, units));
+            let (data_type, array) = match (feature.kind, single) {
+                (FeatureKind::Numeric, true) => {
+                    (DataType::Float64, single_numeric(column, firsts.as_ref())?)
+                }
+                (FeatureKind::Numeric, false) => {
+                    (DataType::Float64, unit_medians(column, &groups)?)
+                }
+                (FeatureKind::Categorical, true) if column.data_type() != &DataType::Boolean => {
+                    let taken = match &firsts {
+                        Some(firsts) => arrow_select::take::take(column.as_ref(), firsts, None)
+                            .map_err(|e| e.to_string())?,
+                        None => column.clone(),
+                    };
+                    // Dictionary-coded text (how `load_headers` reads categories) stays coded.
+                    let text = match taken.data_type() {
+                        DataType::Dictionary(key, value)
+                            if **key == DataType::Int32 && **value == DataType::Utf8 =>
+                        {
+                            taken
+                        }
+                        _ => {
+                            arrow_cast::cast(&taken, &DataType::Utf8).map_err(|e| e.to_string())?
+                        }
+                    };
+                    (text.data_type().clone(), text)
+                }
+                (FeatureKind::Categorical, _) => (DataType::Utf8, unit_first(column, &groups)?),
+            };
             fields.push(Field::new(&feature.name, data_type, true));
-            continue;
-        };
-        let (data_type, array) = match (feature.kind, single) {
-            (FeatureKind::Numeric, true) => {
-                (DataType::Float64, single_numeric(column, firsts.as_ref())?)
-            }
-            (FeatureKind::Numeric, false) => (DataType::Float64, unit_medians(column, &groups)?),
-            (FeatureKind::Categorical, true) if column.data_type() != &DataType::Boolean => {
-                let taken = match &firsts {
-                    Some(firsts) => arrow_select::take::take(column.as_ref(), firsts, None)
-                        .map_err(|e| e.to_string())?,
-                    None => column.clone(),
-                };
-                // Dictionary-coded text (how `load_headers` reads categories) stays coded.
-                let text = match taken.data_type() {
-                    DataType::Dictionary(key, value)
-                        if **key == DataType::Int32 && **value == DataType::Utf8 =>
-                    {
-                        taken
-                    }
-                    _ => arrow_cast::cast(&taken, &DataType::Utf8).map_err(|e| e.to_string())?,
-                };
-                (text.data_type().clone(), text)
-            }
-            (FeatureKind::Categorical, _) => (DataType::Utf8, unit_first(column, &groups)?),
-        };
-        fields.push(Field::new(&feature.name, data_type, true));
-        columns.push(array);
+            columns.push(array);
+        }
+        for (field, column) in joined {
+            fields.push(field);
+            columns.push(column);
+        }
+        let schema: SchemaRef = Arc::new(Schema::new(fields));
+        let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(units));
+        let batch = RecordBatch::try_new_with_options(schema, columns, &options)
+            .map_err(|e| e.to_string())?;
+        Ok((batch, stats))
     }
-    for (field, column) in joined {
-        fields.push(field);
-        columns.push(column);
-    }
-    let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema, columns).map_err(|e| e.to_string())?;
-    Ok((batch, stats))
 }
 
 fn text_column<'a>(
