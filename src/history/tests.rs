@@ -268,9 +268,9 @@ fn two_nights() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (dir, run, checks)
 }
 
-/// Rewrites a history file with one float changed, its metadata (digest included) kept:
+/// Rewrites a history file with one column replaced, its metadata (digest included) kept:
 /// what an edit by another tool that preserved everything it could would leave.
-fn rewrite_with_effect(path: &Path, column: &str, value: f64) {
+fn rewrite_column(path: &Path, column: &str, value: impl Fn(usize) -> ArrayRef) {
     let file = std::fs::File::open(path).unwrap();
     let builder =
         parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
@@ -282,7 +282,7 @@ fn rewrite_with_effect(path: &Path, column: &str, value: f64) {
     let batch = builder.build().unwrap().next().unwrap().unwrap();
     let i = batch.schema().index_of(column).unwrap();
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns[i] = Arc::new(Float64Array::from(vec![value; batch.num_rows()]));
+    columns[i] = value(batch.num_rows());
     let batch = RecordBatch::try_new(batch.schema(), columns).unwrap();
     let props = parquet::file::properties::WriterProperties::builder()
         .set_key_value_metadata(kv)
@@ -291,6 +291,13 @@ fn rewrite_with_effect(path: &Path, column: &str, value: f64) {
     let mut w = parquet::arrow::ArrowWriter::try_new(out, batch.schema(), Some(props)).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
+}
+
+/// Rewrites a history file with one float column set to `value` in every row.
+fn rewrite_with_effect(path: &Path, column: &str, value: f64) {
+    rewrite_column(path, column, |n| {
+        Arc::new(Float64Array::from(vec![value; n]))
+    });
 }
 
 #[test]
@@ -303,32 +310,10 @@ fn an_altered_checks_file_is_refused_naming_it() {
 #[test]
 fn an_altered_run_file_is_refused_naming_it() {
     let (dir, run, _) = two_nights();
-    // Counts are integers; the window end is what an edit would move. Any column will do:
-    // flip one byte of a string value in the canonical content by rewriting the file.
-    let file = std::fs::File::open(&run).unwrap();
-    let builder =
-        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-    let kv = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .cloned();
-    let batch = builder.build().unwrap().next().unwrap().unwrap();
-    let i = batch.schema().index_of("status").unwrap();
-    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns[i] = Arc::new(arrow_array::StringArray::from(vec!["ok-edited"]));
-    let batch = RecordBatch::try_new(batch.schema(), columns).unwrap();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_key_value_metadata(kv)
-        .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&run).unwrap(),
-        batch.schema(),
-        Some(props),
-    )
-    .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    // Counts are integers; a string value of the canonical content is edited instead.
+    rewrite_column(&run, "status", |_| {
+        Arc::new(arrow_array::StringArray::from(vec!["ok-edited"]))
+    });
     assert_refused(dir.path(), &run, "edited run");
 }
 
@@ -569,30 +554,9 @@ fn a_runs_changes_read_back_and_an_edit_is_refused_naming_the_file() {
 
     // An edit that keeps the digest is refused by the overview's reader.
     let path = dir.path().join("changes/000002-20261102T000000Z.parquet");
-    let file = std::fs::File::open(&path).unwrap();
-    let builder =
-        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-    let kv = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .cloned();
-    let batch = builder.build().unwrap().next().unwrap().unwrap();
-    let i = batch.schema().index_of("headline").unwrap();
-    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns[i] = Arc::new(arrow_array::StringArray::from(vec!["nothing happened"; 2]));
-    let batch = RecordBatch::try_new(batch.schema(), columns).unwrap();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_key_value_metadata(kv)
-        .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&path).unwrap(),
-        batch.schema(),
-        Some(props),
-    )
-    .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    rewrite_column(&path, "headline", |n| {
+        Arc::new(arrow_array::StringArray::from(vec!["nothing happened"; n]))
+    });
     match History::open(dir.path()).unwrap().nights() {
         Err(Error::ReadHistory { path: p, message }) => {
             assert_eq!(p, path);
