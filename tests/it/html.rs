@@ -246,11 +246,11 @@ fn renders_light_and_dark(exe: &Path, page: &Path) {
     );
 }
 
-#[test]
-fn the_printed_report_holds_every_finding() {
-    let Some(exe) = browser() else { return };
-    let (dir, html) = demo();
-    let pdf = dir.join("report.pdf");
+/// `page` printed to PDF by the browser, its text read back by pdftotext, runs of
+/// whitespace (line breaks of the layout) made single spaces.
+fn printed_text(exe: &Path, page: &Path) -> String {
+    let (dir, _) = demo();
+    let pdf = page.with_extension("pdf");
     chromium(
         exe,
         dir,
@@ -258,7 +258,7 @@ fn the_printed_report_holds_every_finding() {
             "--no-pdf-header-footer",
             &format!("--print-to-pdf={}", pdf.display()),
         ],
-        html,
+        page,
     );
     let out = Command::new("pdftotext")
         .arg(&pdf)
@@ -267,7 +267,14 @@ fn the_printed_report_holds_every_finding() {
         .expect("pdftotext (poppler-utils) is installed with the browser");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn the_printed_report_holds_every_finding() {
+    let Some(exe) = browser() else { return };
+    let (_, html) = demo();
+    let text = printed_text(exe, html);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(html.with_file_name("report.json")).unwrap())
             .unwrap();
@@ -296,24 +303,7 @@ fn the_printed_report_holds_every_finding() {
 fn the_printed_overview_holds_every_night_and_change() {
     let Some(exe) = browser() else { return };
     let (dir, _) = demo();
-    let pdf = dir.join("index.pdf");
-    chromium(
-        exe,
-        dir,
-        &[
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf.display()),
-        ],
-        &dir.join("index.html"),
-    );
-    let out = Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
-    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = printed_text(exe, &dir.join("index.html"));
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
     let changes = report["changes"].as_array().unwrap();
