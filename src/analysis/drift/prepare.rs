@@ -41,6 +41,10 @@ pub(super) struct Sorted {
     pub(super) values: arrow_array::Float64Array,
     /// Rows with a finite value, ascending by value.
     pub(super) order: Vec<u32>,
+    /// For a column of at most [`COUNTED_VALUES`] distinct values: each value, ascending,
+    /// and how many rows have it (the runs of `order`). A subgroup's sorted sample is then
+    /// counted row by row, in row order, instead of read at random in value order.
+    pub(super) runs: Option<Vec<(f64, usize)>>,
 }
 
 impl Sorted {
@@ -49,16 +53,23 @@ impl Sorted {
             .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Float64).ok())
             .map(|c| c.as_primitive::<arrow_array::types::Float64Type>().clone())
             .unwrap_or_else(|| arrow_array::Float64Array::new_null(rows));
-        let order = counted_order(&values).unwrap_or_else(|| {
-            let mut pairs: Vec<(u32, f64)> = values
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i as u32, v)))
-                .collect();
-            pairs.sort_unstable_by(|x, y| x.1.total_cmp(&y.1));
-            pairs.into_iter().map(|p| p.0).collect()
-        });
-        Sorted { values, order }
+        let (order, runs) = match counted_order(&values) {
+            Some((order, runs)) => (order, Some(runs)),
+            None => {
+                let mut pairs: Vec<(u32, f64)> = values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i as u32, v)))
+                    .collect();
+                pairs.sort_unstable_by(|x, y| x.1.total_cmp(&y.1));
+                (pairs.into_iter().map(|p| p.0).collect(), None)
+            }
+        };
+        Sorted {
+            values,
+            order,
+            runs,
+        }
     }
 
     pub(super) fn missing(&self) -> u64 {
@@ -67,11 +78,24 @@ impl Sorted {
 
     /// Every value, ascending.
     pub(super) fn sorted(&self) -> Vec<f64> {
-        self.order
-            .iter()
-            .map(|&r| self.values.value(r as usize))
-            .collect()
+        match &self.runs {
+            Some(runs) => expand(runs.iter().copied()),
+            None => self
+                .order
+                .iter()
+                .map(|&r| self.values.value(r as usize))
+                .collect(),
+        }
     }
+}
+
+/// Values repeated by their counts, in the order given.
+pub(super) fn expand(runs: impl Iterator<Item = (f64, usize)> + Clone) -> Vec<f64> {
+    let mut out = Vec::with_capacity(runs.clone().map(|(_, n)| n).sum());
+    for (value, n) in runs {
+        out.extend(std::iter::repeat_n(value, n));
+    }
+    out
 }
 
 /// Most acquisition parameters take a handful of values (kVp, slice thickness, matrix
@@ -80,9 +104,9 @@ impl Sorted {
 const COUNTED_VALUES: usize = 64;
 
 /// The rows with a finite value, ascending by value (rows of one value in row order: the
-/// same sequence of values as the sort gives), when the column has at most
-/// [`COUNTED_VALUES`] distinct values.
-fn counted_order(values: &arrow_array::Float64Array) -> Option<Vec<u32>> {
+/// same sequence of values as the sort gives), and each value with its count, when the
+/// column has at most [`COUNTED_VALUES`] distinct values.
+fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Vec<(f64, usize)>)> {
     // Each value's bucket in order of first appearance (bit-equal is total_cmp-equal).
     let mut distinct: Vec<u64> = Vec::new();
     let mut bucket = vec![u8::MAX; values.len()];
@@ -128,7 +152,11 @@ fn counted_order(values: &arrow_array::Float64Array) -> Option<Vec<u32>> {
         order[start[b as usize]] = row as u32;
         start[b as usize] += 1;
     }
-    Some(order)
+    let runs = by_value
+        .iter()
+        .map(|&b| (f64::from_bits(distinct[b]), count[b]))
+        .collect();
+    Some((order, runs))
 }
 
 pub(super) struct Column {

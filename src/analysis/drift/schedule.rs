@@ -1,10 +1,11 @@
-//! Subgroup scheduling: which subgroups are big enough to compare, one task per (column,
-//! partition), run in parallel and put back in report order.
+//! Subgroup scheduling: which subgroups are big enough to compare, two tasks per column
+//! (all cases; every compared subgroup of every partition), run in parallel and put back
+//! in report order.
 
 use rayon::prelude::*;
 
 use super::build::{categorical_check, insufficient_subgroup, numeric_check, overall_checks};
-use super::prepare::{Column, Prepared, Sorted, MISSING};
+use super::prepare::{expand, Column, Prepared, Sorted, MISSING};
 use crate::analysis::findings::Check;
 use crate::analysis::subgroups::{Partition, Resolved, UNPLACED};
 use crate::config::DriftConfig;
@@ -22,7 +23,7 @@ struct Member<'a> {
 }
 
 /// The checks of every tested column over all cases and inside every subgroup big enough
-/// to compare (each (column, partition) pair one pass over the column, in parallel), in
+/// to compare (each column one pass for all its subgroups, columns in parallel), in
 /// report order: all cases first, then each subgroup in definition order, columns in order
 /// inside each; then a too-few-cases check for each subgroup too small.
 pub(super) fn run(
@@ -52,21 +53,29 @@ pub(super) fn run(
             ));
         }
     }
-    let mut tasks: Vec<(usize, Option<usize>)> = tested.iter().map(|&c| (c, None)).collect();
-    for (p, _) in members.iter().enumerate().filter(|(_, m)| !m.is_empty()) {
-        tasks.extend(tested.iter().map(|&c| (c, Some(p))));
-    }
+    let compared: Vec<(&Partition, &[Member])> = members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(p, m)| (&subgroups.partitions[p], m.as_slice()))
+        .collect();
+    let places = (!compared.is_empty()).then(|| Places::of(&compared));
+    // One task per column over all cases, and one per column inside every compared
+    // subgroup of every partition (one pass over the column for all of them).
+    let tasks: Vec<(usize, bool)> = tested
+        .iter()
+        .map(|&c| (c, false))
+        .chain(
+            places
+                .iter()
+                .flat_map(|_| tested.iter().map(|&c| (c, true))),
+        )
+        .collect();
     let mut slotted: Vec<(Slot, Vec<Check>)> = tasks
         .par_iter()
-        .flat_map_iter(|&(c, p)| match p {
-            None => vec![((0, c), overall_checks(&columns[c], config))],
-            Some(p) => split_checks(
-                &columns[c],
-                c,
-                &subgroups.partitions[p],
-                &members[p],
-                config,
-            ),
+        .flat_map_iter(|&(c, split)| match (split, &places) {
+            (true, Some(places)) => split_checks(&columns[c], c, places, &compared, config),
+            _ => vec![((0, c), overall_checks(&columns[c], config))],
         })
         .collect();
     slotted.sort_by_key(|(slot, _)| *slot);
@@ -94,46 +103,171 @@ pub(super) fn run(
     ordered
 }
 
-/// The checks of one column inside every compared subgroup of one partition, in one pass
-/// over the column.
+/// Not in a compared subgroup of a partition.
+const OUT: u32 = u32::MAX;
+
+/// Each row's subgroup in every compared partition, row after row (`width` entries a row:
+/// the member's index in its partition's list, or [`OUT`]). A column's pass over its rows
+/// in value order reads each row's places once, for all partitions, instead of once per
+/// partition.
+struct Places {
+    width: usize,
+    baseline: Vec<u32>,
+    serving: Vec<u32>,
+}
+
+impl Places {
+    fn of(compared: &[(&Partition, &[Member])]) -> Places {
+        let slots: Vec<Vec<u32>> = compared
+            .iter()
+            .map(|(partition, members)| {
+                let mut slot = vec![OUT; partition.names.len()];
+                for (k, m) in members.iter().enumerate() {
+                    slot[m.code as usize] = k as u32;
+                }
+                slot
+            })
+            .collect();
+        let side = |codes: &dyn Fn(&Partition) -> &[u32]| -> Vec<u32> {
+            let rows = compared.first().map_or(0, |(p, _)| codes(p).len());
+            let mut out = vec![OUT; rows * compared.len()];
+            for (j, ((partition, _), slot)) in compared.iter().zip(&slots).enumerate() {
+                for (row, &code) in codes(partition).iter().enumerate() {
+                    if code != UNPLACED {
+                        out[row * compared.len() + j] = slot[code as usize];
+                    }
+                }
+            }
+            out
+        };
+        Places {
+            width: compared.len(),
+            baseline: side(&|p| &p.baseline),
+            serving: side(&|p| &p.serving),
+        }
+    }
+}
+
+/// Per partition, per member: what a pass over one side collected.
+type PerMember<T> = Vec<Vec<T>>;
+
+fn per_member<T: Clone>(compared: &[(&Partition, &[Member])], fill: T) -> PerMember<T> {
+    compared
+        .iter()
+        .map(|(_, m)| vec![fill.clone(); m.len()])
+        .collect()
+}
+
+/// How many rows of each code (`codes`, `none` for no value; codes below `n_codes`) each
+/// member of each partition has, in one pass in row order.
+fn count_places<T: Copy + Into<u32> + PartialEq>(
+    at: &[u32],
+    codes: &[T],
+    none: T,
+    n_codes: usize,
+    compared: &[(&Partition, &[Member])],
+) -> PerMember<Vec<u32>> {
+    let width = compared.len();
+    let mut first = Vec::with_capacity(width);
+    let mut total = 0;
+    for (_, members) in compared {
+        first.push(total);
+        total += members.len();
+    }
+    // One flat table, member-major: [first[j] + k][code].
+    let mut flat = vec![0u32; total * n_codes];
+    for (row, &code) in codes.iter().enumerate() {
+        if code == none {
+            continue;
+        }
+        let code: u32 = code.into();
+        for ((&k, &f), _) in at[row * width..][..width].iter().zip(&first).zip(compared) {
+            if k != OUT {
+                flat[(f + k as usize) * n_codes + code as usize] += 1;
+            }
+        }
+    }
+    if n_codes == 0 {
+        return per_member(compared, Vec::new());
+    }
+    let mut rows = flat.chunks(n_codes).map(<[u32]>::to_vec);
+    compared
+        .iter()
+        .map(|(_, members)| rows.by_ref().take(members.len()).collect())
+        .collect()
+}
+
+/// The checks of one column inside every compared subgroup of every partition, in one pass
+/// over each side of the column.
 fn split_checks(
     column: &Column,
     c: usize,
-    partition: &Partition,
-    members: &[Member],
+    places: &Places,
+    compared: &[(&Partition, &[Member])],
     config: &DriftConfig,
 ) -> Vec<(Slot, Vec<Check>)> {
-    const OUT: u32 = u32::MAX;
-    let mut slot = vec![OUT; partition.names.len()];
-    for (k, m) in members.iter().enumerate() {
-        slot[m.code as usize] = k as u32;
-    }
-    let member_of = |codes: &[u32], row: usize| -> Option<usize> {
-        let code = codes[row];
-        (code != UNPLACED)
-            .then(|| slot[code as usize])
-            .filter(|&k| k != OUT)
-            .map(|k| k as usize)
-    };
-    let label = |k: usize| Some(members[k].label.to_string());
-    let checks: Vec<Vec<Check>> = match &column.prepared {
+    let width = places.width;
+    let checks: PerMember<Vec<Check>> = match &column.prepared {
         Prepared::Numeric { baseline, serving } => {
-            // Filtering the sorted order keeps each subgroup's values sorted.
-            let pick = |side: &Sorted, codes: &[u32]| -> Vec<Vec<f64>> {
-                let mut out = vec![Vec::new(); members.len()];
-                for &row in &side.order {
-                    if let Some(k) = member_of(codes, row as usize) {
-                        out[k].push(side.values.value(row as usize));
+            // Each member's sorted sample. Filtering the sorted order keeps it sorted; a
+            // few-valued column is counted in row order and each count expanded.
+            let pick = |side: &Sorted, at: &[u32]| -> PerMember<Vec<f64>> {
+                match &side.runs {
+                    Some(runs) => {
+                        let mut bucket = vec![u8::MAX; side.values.len()];
+                        let mut next = 0;
+                        for (b, &(_, n)) in runs.iter().enumerate() {
+                            for &row in &side.order[next..next + n] {
+                                bucket[row as usize] = b as u8;
+                            }
+                            next += n;
+                        }
+                        let counts = count_places(at, &bucket, u8::MAX, runs.len(), compared);
+                        counts
+                            .into_iter()
+                            .map(|members| {
+                                members
+                                    .into_iter()
+                                    .map(|n| {
+                                        expand(runs.iter().zip(n).map(|(r, n)| (r.0, n as usize)))
+                                    })
+                                    .collect()
+                            })
+                            .collect()
+                    }
+                    None => {
+                        let mut out = per_member(compared, Vec::new());
+                        for &row in &side.order {
+                            let value = side.values.value(row as usize);
+                            let places = &at[row as usize * width..][..width];
+                            for (j, &k) in places.iter().enumerate() {
+                                if k != OUT {
+                                    out[j][k as usize].push(value);
+                                }
+                            }
+                        }
+                        out
                     }
                 }
-                out
             };
             let (b, s) = (
-                pick(baseline, &partition.baseline),
-                pick(serving, &partition.serving),
+                pick(baseline, &places.baseline),
+                pick(serving, &places.serving),
             );
-            (0..members.len())
-                .map(|k| vec![numeric_check(column, &b[k], &s[k], label(k), config)])
+            (b.into_iter().zip(s).zip(compared))
+                .map(|((b, s), (_, members))| {
+                    (b.iter().zip(&s).zip(members.iter()))
+                        .map(|((b, s), m)| {
+                            vec![numeric_check(
+                                column,
+                                b,
+                                s,
+                                Some(m.label.to_string()),
+                                config,
+                            )]
+                        })
+                        .collect()
+                })
                 .collect()
         }
         Prepared::Categorical {
@@ -141,33 +275,39 @@ fn split_checks(
             serving,
             names,
         } => {
-            let count = |values: &[u32], codes: &[u32]| -> Vec<Vec<f64>> {
-                let mut out = vec![vec![0.0; names.len()]; members.len()];
-                for (row, &v) in values.iter().enumerate() {
-                    if v != MISSING {
-                        if let Some(k) = member_of(codes, row) {
-                            out[k][v as usize] += 1.0;
-                        }
-                    }
-                }
-                out
+            let count = |values: &[u32], at: &[u32]| -> PerMember<Vec<f64>> {
+                let counts = count_places(at, values, MISSING, names.len(), compared);
+                (counts.into_iter())
+                    .map(|m| {
+                        (m.into_iter())
+                            .map(|n| n.into_iter().map(f64::from).collect())
+                            .collect()
+                    })
+                    .collect()
             };
-            let b = count(baseline, &partition.baseline);
-            let s = count(serving, &partition.serving);
-            b.into_iter()
-                .zip(s)
-                .enumerate()
-                .map(|(k, (cb, cs))| {
-                    categorical_check(column, cb, cs, label(k), config)
-                        .into_iter()
+            let (b, s) = (
+                count(baseline, &places.baseline),
+                count(serving, &places.serving),
+            );
+            (b.into_iter().zip(s).zip(compared))
+                .map(|((b, s), (_, members))| {
+                    (b.into_iter().zip(s).zip(members.iter()))
+                        .map(|((cb, cs), m)| {
+                            categorical_check(column, cb, cs, Some(m.label.to_string()), config)
+                                .into_iter()
+                                .collect()
+                        })
                         .collect()
                 })
                 .collect()
         }
     };
-    checks
-        .into_iter()
-        .enumerate()
-        .map(|(k, checks)| ((members[k].rank, c), checks))
+    (checks.into_iter().zip(compared))
+        .flat_map(|(checks, (_, members))| {
+            checks
+                .into_iter()
+                .zip(members.iter())
+                .map(move |(checks, m)| ((m.rank, c), checks))
+        })
         .collect()
 }

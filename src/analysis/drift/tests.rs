@@ -213,3 +213,106 @@ fn a_quoted_detectable_shift_shows_at_about_the_quoted_power() {
         small[0].line()
     );
 }
+
+#[test]
+fn each_subgroup_check_equals_the_same_check_on_that_subgroup_alone() {
+    use FeatureKind::*;
+    // kv takes 5 values (counted in row order), dose 300 (read in value order), site is
+    // coded text; two partitions are compared in one pass over each column.
+    let side = |n: usize, shift: usize| {
+        let kv: Vec<f64> = (0..n)
+            .map(|i| [80.0, 100.0, 120.0, 140.0, -0.0][(i * 7 + shift) % 5])
+            .collect();
+        let dose: Vec<f64> = (0..n)
+            .map(|i| ((i * 37 + shift * 11) % 300) as f64 / 3.0)
+            .collect();
+        let site: Vec<Option<&str>> = (0..n)
+            .map(|i| [Some("a"), Some("b"), None, Some("c")][(i * 3 + shift) % 4])
+            .collect();
+        table(vec![
+            ("kv", numbers(&kv)),
+            ("dose", numbers(&dose)),
+            ("site", words(&site)),
+        ])
+    };
+    let (baseline, serving) = (side(900, 0), side(1200, 1));
+    let defs: Vec<crate::config::Subgroup> =
+        serde_norway::from_str("[{by: site}, {name: high, where: 'dose >= 50'}]").unwrap();
+    let groups = crate::analysis::subgroups::resolve(&defs, &baseline, &serving).unwrap();
+    let tested = features(&[("kv", Numeric), ("dose", Numeric), ("site", Categorical)]);
+    let config = DriftConfig::default();
+    let all = super::checks(&baseline, serving.clone(), &tested, &groups, &config);
+    let key = |c: &Check| {
+        serde_json::json!([
+            c.subject,
+            c.test,
+            c.statistic,
+            c.p_value,
+            c.effect,
+            c.effect_ci_low,
+            c.effect_ci_high,
+            c.n_baseline,
+            c.n_serving
+        ])
+    };
+    let none = Resolved {
+        groups: Vec::new(),
+        partitions: Vec::new(),
+    };
+    let mut compared = 0;
+    for group in &groups.groups {
+        let only = |table: &RecordBatch, mask: &[bool]| {
+            let mask = arrow_array::BooleanArray::from(mask.to_vec());
+            arrow_select::filter::filter_record_batch(table, &mask).unwrap()
+        };
+        let (b, s) = (
+            only(&baseline, &group.baseline),
+            only(&serving, &group.serving),
+        );
+        let alone = super::checks(&b, s, &tested, &none, &config);
+        for check in all
+            .iter()
+            .filter(|c| c.subgroup.as_deref() == Some(group.label.as_str()))
+        {
+            let same = alone
+                .iter()
+                .find(|a| a.subject == check.subject && a.test == check.test)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{} {}: not on the subgroup alone",
+                        group.label, check.subject
+                    )
+                });
+            if check.subject == "site" {
+                // Alone, the subgroup codes only the sites it has; split, every site is a
+                // category (most of them empty): the interval agrees to rounding.
+                let close =
+                    |a: Option<f64>, b: Option<f64>| (a.unwrap() - b.unwrap()).abs() < 1e-12;
+                assert!(
+                    close(check.effect_ci_high, same.effect_ci_high),
+                    "{}",
+                    group.label
+                );
+                assert_eq!(
+                    (
+                        check.statistic,
+                        check.p_value,
+                        check.n_baseline,
+                        check.n_serving
+                    ),
+                    (
+                        same.statistic,
+                        same.p_value,
+                        same.n_baseline,
+                        same.n_serving
+                    )
+                );
+            } else {
+                assert_eq!(key(check), key(same), "{}", group.label);
+            }
+            compared += 1;
+        }
+    }
+    // 3 sites and "high", 3 features each.
+    assert_eq!(compared, 4 * 3);
+}

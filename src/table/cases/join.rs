@@ -20,13 +20,12 @@ pub(super) fn pick_inferences(
     }
     let mut picked: Vec<Option<u32>> = vec![None; n_units];
     let mut unmatched: HashMap<&str, ()> = HashMap::new();
-    for i in 0..keys.len() {
+    for (i, unit) in index.get_all(keys).into_iter().enumerate() {
         if !keys.is_valid(i) {
             continue;
         }
-        let key = keys.value(i);
-        let Some(unit) = index.get(key) else {
-            if unmatched.insert(key, ()).is_some() {
+        let Some(unit) = unit else {
+            if unmatched.insert(keys.value(i), ()).is_some() {
                 stats.duplicate_inferences += 1;
             }
             continue;

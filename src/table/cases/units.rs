@@ -9,6 +9,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::{Array, ArrayRef, UInt32Array};
 use arrow_schema::DataType;
+use rayon::prelude::*;
 
 use crate::stats::quantile::median;
 
@@ -29,6 +30,13 @@ pub(super) struct UnitIndex<'a> {
 impl<'a> UnitIndex<'a> {
     pub(super) fn build(keys: &'a arrow_array::StringArray) -> UnitIndex<'a> {
         let hasher = crate::table::fast_hasher();
+        // The hashes in parallel; the inserts in row order (units in order of first
+        // appearance).
+        let hashes: Vec<u64> = (0..keys.len())
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(|i| hasher.hash_one(keys.value(i)))
+            .collect();
         let mut index = UnitIndex {
             keys,
             table: hashbrown::HashTable::with_capacity(keys.len()),
@@ -36,17 +44,16 @@ impl<'a> UnitIndex<'a> {
             unit_of_row: vec![u32::MAX; keys.len()],
             hasher,
         };
-        for i in 0..keys.len() {
+        for (i, &hash) in hashes.iter().enumerate() {
             if keys.is_valid(i) {
-                index.unit_of_row[i] = index.insert(keys.value(i), i as u32);
+                index.unit_of_row[i] = index.insert(keys.value(i), hash, i as u32);
             }
         }
         index
     }
 
-    pub(super) fn insert(&mut self, key: &str, row: u32) -> u32 {
+    fn insert(&mut self, key: &str, hash: u64, row: u32) -> u32 {
         let (keys, first_row, hasher) = (self.keys, &mut self.first_row, &self.hasher);
-        let hash = hasher.hash_one(key);
         let entry = self.table.entry(
             hash,
             |&u| keys.value(first_row[u as usize] as usize) == key,
@@ -61,6 +68,15 @@ impl<'a> UnitIndex<'a> {
                 unit
             }
         }
+    }
+
+    /// The unit of each key (`None`: no key, or no such unit), looked up in parallel.
+    pub(super) fn get_all(&self, keys: &arrow_array::StringArray) -> Vec<Option<u32>> {
+        (0..keys.len())
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(|i| keys.is_valid(i).then(|| self.get(keys.value(i))).flatten())
+            .collect()
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<u32> {
