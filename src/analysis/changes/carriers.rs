@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::{Array, Float64Array, RecordBatch};
+use rayon::prelude::*;
 
 use crate::analysis::distribution::Distribution;
 use crate::analysis::findings::{Check, Kind};
@@ -151,22 +152,28 @@ impl Carriers {
         n: usize,
         checks: &[Check],
         clusters: Option<&[u32]>,
-        column: impl Fn(&str) -> Option<Serving<'a>>,
+        column: impl Fn(&str) -> Option<Serving<'a>> + Sync,
     ) -> Carriers {
-        let mut sets = BTreeMap::new();
         let up = clusters_grown(checks).unwrap_or_default();
-        for check in checks.iter().filter(|c| c.subgroup.is_none()) {
-            let bits = match check.kind {
-                Kind::FeatureDrift | Kind::ModelOutput => {
-                    column(&check.subject).and_then(|c| drift_carriers(&c, check, n))
-                }
-                Kind::ClusterOccupancy => clusters.and_then(|c| cluster_carriers(check, c, &up, n)),
-                _ => None,
-            };
-            if let Some(bits) = bits {
-                sets.insert(super::finding_id(check), bits);
-            }
-        }
+        // One pass over the serving rows per overall check, the checks in parallel.
+        let overall: Vec<&Check> = checks.iter().filter(|c| c.subgroup.is_none()).collect();
+        let sets = overall
+            .par_iter()
+            .filter_map(|check| {
+                let bits = match check.kind {
+                    Kind::FeatureDrift | Kind::ModelOutput => {
+                        column(&check.subject).and_then(|c| drift_carriers(&c, check, n))
+                    }
+                    Kind::ClusterOccupancy => {
+                        clusters.and_then(|c| cluster_carriers(check, c, &up, n))
+                    }
+                    _ => None,
+                };
+                bits.map(|bits| (super::finding_id(check), bits))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
         Carriers { n, sets }
     }
 

@@ -5,7 +5,7 @@
 use crate::analysis::findings::IntervalFn;
 pub use crate::analysis::findings::CONFIDENCE;
 pub use crate::format::short;
-use crate::stats::distance::{bin_counts, psi, quantile_edges, quantile_sorted};
+use crate::stats::distance::{bin_counts_sorted, psi, quantile_edges, quantile_sorted};
 use crate::stats::interval::wasserstein1_se_sorted;
 use crate::stats::ks::{ks_2samp_sorted, KsMethod};
 
@@ -30,7 +30,10 @@ pub fn compare(baseline: &[f64], serving: &[f64]) -> Option<NumericResult> {
     let ks = ks_2samp_sorted(baseline, serving, KsMethod::Auto)?;
     let (w1, se) = wasserstein1_se_sorted(baseline, serving)?;
     let edges = quantile_edges(baseline, 10);
-    let psi = psi(&bin_counts(baseline, &edges), &bin_counts(serving, &edges));
+    let psi = psi(
+        &bin_counts_sorted(baseline, &edges),
+        &bin_counts_sorted(serving, &edges),
+    );
     let sd = scale(baseline);
     Some(NumericResult {
         ks_statistic: ks.statistic,

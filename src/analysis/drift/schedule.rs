@@ -181,7 +181,7 @@ fn count_places<T: Copy + Into<u32> + PartialEq>(
             continue;
         }
         let code: u32 = code.into();
-        for ((&k, &f), _) in at[row * width..][..width].iter().zip(&first).zip(compared) {
+        for (&k, &f) in at[row * width..][..width].iter().zip(&first) {
             if k != OUT {
                 flat[(f + k as usize) * n_codes + code as usize] += 1;
             }

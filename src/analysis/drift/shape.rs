@@ -21,14 +21,13 @@ pub fn numeric(baseline: &[f64], serving: &[f64]) -> Option<Distribution> {
         return None;
     }
     if let Some(values) = few_values(baseline, serving) {
+        // Each value's run in the sorted sample.
         let count = |x: &[f64]| -> Vec<f64> {
-            let mut out = vec![0.0; values.len()];
-            for v in x {
-                if let Ok(i) = values.binary_search_by(|p| p.total_cmp(v)) {
-                    out[i] += 1.0;
-                }
-            }
-            out
+            let run = |v: &f64| {
+                x.partition_point(|p| p.total_cmp(v).is_le())
+                    - x.partition_point(|p| p.total_cmp(v).is_lt())
+            };
+            values.iter().map(|v| run(v) as f64).collect()
         };
         let names: Vec<String> = values.iter().map(|&v| short(v)).collect();
         return Some(shares(&names, &count(baseline), &count(serving), false));
@@ -41,11 +40,16 @@ pub fn numeric(baseline: &[f64], serving: &[f64]) -> Option<Distribution> {
     }
     let width = (hi - lo) / BINS as f64;
     let edges: Vec<f64> = (0..=BINS).map(|i| lo + width * i as f64).collect();
+    // A value's bin never falls as the value grows: each bin of the sorted sample is found
+    // by binary search.
     let bin = |x: &[f64]| -> Vec<u64> {
-        let mut out = vec![0; BINS];
-        for v in x {
-            let i = ((v - lo) / width).floor();
-            out[(i.max(0.0) as usize).min(BINS - 1)] += 1;
+        let of = |v: f64| (((v - lo) / width).floor().max(0.0) as usize).min(BINS - 1);
+        let mut out = Vec::with_capacity(BINS);
+        let mut below = 0;
+        for i in 1..=BINS {
+            let upto = x.partition_point(|&v| of(v) < i);
+            out.push((upto - below) as u64);
+            below = upto;
         }
         out
     };
@@ -79,7 +83,12 @@ pub fn numeric(baseline: &[f64], serving: &[f64]) -> Option<Distribution> {
 /// The distinct values of both samples, ascending, or `None` past [`DISCRETE_MAX`].
 fn few_values(baseline: &[f64], serving: &[f64]) -> Option<Vec<f64>> {
     let mut values: Vec<f64> = Vec::new();
+    let mut last: Option<u64> = None;
     for &v in baseline.iter().chain(serving) {
+        // Sorted samples: a run of one value is looked up once.
+        if last.replace(v.to_bits()) == Some(v.to_bits()) {
+            continue;
+        }
         if let Err(i) = values.binary_search_by(|p| p.total_cmp(&v)) {
             if values.len() == DISCRETE_MAX {
                 return None;
