@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 
 use crate::analysis::estimated::{self, BaselineCalibration};
@@ -160,11 +159,10 @@ fn models(cases: &RecordBatch) -> (Option<ModelIdentity>, Vec<ModelIdentity>) {
         return (None, Vec::new());
     };
     // Plain or dictionary-coded text (how inferences are read).
-    let text = |c: &arrow_array::ArrayRef| arrow_cast::cast(c, &arrow_schema::DataType::Utf8);
+    let text = |c: &arrow_array::ArrayRef| crate::table::cast::to_utf8(c);
     let (Ok(m), Ok(v)) = (text(m), text(v)) else {
         return (None, Vec::new());
     };
-    let (m, v) = (m.as_string::<i32>(), v.as_string::<i32>());
     let mut counts: BTreeMap<ModelIdentity, u64> = BTreeMap::new();
     for i in 0..m.len() {
         if m.is_valid(i) && v.is_valid(i) {

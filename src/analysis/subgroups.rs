@@ -7,9 +7,7 @@
 
 use std::collections::HashMap;
 
-use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::DataType;
 
 use super::expr::Expr;
 use crate::config::Subgroup;
@@ -250,10 +248,10 @@ fn split(
         None => {
             let text = |batch: &RecordBatch| {
                 let column = batch.column_by_name(column).expect("checked above");
-                arrow_cast::cast(column, &DataType::Utf8).map_err(|e| e.to_string())
+                crate::table::cast::to_utf8(column).map_err(|e| format!("column {column:?}: {e}"))
             };
             let (tb, ts) = (text(baseline)?, text(serving)?);
-            let (tb, ts) = (tb.as_string::<i32>(), ts.as_string::<i32>());
+            let (tb, ts) = (&tb, &ts);
             let mut index: HashMap<&str, u32> = HashMap::new();
             let mut coded = [Vec::with_capacity(tb.len()), Vec::with_capacity(ts.len())];
             for (side, text) in [tb, ts].into_iter().enumerate() {

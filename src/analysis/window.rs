@@ -324,18 +324,17 @@ fn model_versions(inferences: &RecordBatch) -> BTreeMap<(String, String), Seen> 
     let text = |name: &str| {
         inferences
             .column_by_name(name)
-            .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
+            .and_then(|c| crate::table::cast::to_utf8(c).ok())
     };
     let (Some(models), Some(versions)) = (text(schema::MODEL), text(schema::MODEL_VERSION)) else {
         return BTreeMap::new();
     };
-    let (models, versions) = (models.as_string::<i32>(), versions.as_string::<i32>());
     let times = inferences
         .column_by_name(schema::TIMESTAMP)
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
     let mut seen: std::collections::HashMap<(&str, &str), Seen, ahash::RandomState> =
         std::collections::HashMap::with_hasher(crate::table::fast_hasher());
-    for (i, (m, v)) in models.iter().zip(versions).enumerate() {
+    for (i, (m, v)) in models.iter().zip(&versions).enumerate() {
         let (Some(m), Some(v)) = (m, v) else { continue };
         let t = times.map_or(0, |t| t.value(i));
         let entry = seen.entry((m, v)).or_insert(Seen {

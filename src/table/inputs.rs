@@ -112,10 +112,7 @@ fn check_headers(path: &Path, schema: &Schema, features: &[Feature], unit: Unit)
         };
         let fits = match feature.kind {
             FeatureKind::Numeric => field.data_type().is_numeric(),
-            FeatureKind::Categorical => {
-                field.data_type() == &DataType::Boolean
-                    || arrow_cast::can_cast_types(field.data_type(), &DataType::Utf8)
-            }
+            FeatureKind::Categorical => crate::table::cast::utf8_able(field.data_type()),
         };
         if !fits {
             let expected = match feature.kind {
@@ -143,12 +140,12 @@ fn key_as_utf8(path: &Path, batch: RecordBatch, key: &str) -> Result<RecordBatch
     if schema.field(index).data_type() == &DataType::Utf8 {
         return Ok(batch);
     }
-    let cast = arrow_cast::cast(batch.column(index), &DataType::Utf8)
+    let cast = crate::table::cast::to_utf8(batch.column(index))
         .map_err(|e| Error::invalid(path, format!("column {key}: {e}")))?;
     let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
     fields[index] = Arc::new(schema.field(index).clone().with_data_type(DataType::Utf8));
     let mut columns = batch.columns().to_vec();
-    columns[index] = cast;
+    columns[index] = Arc::new(cast);
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| Error::invalid(path, e.to_string()))
 }

@@ -2,6 +2,7 @@
 //! command that writes a table.
 
 pub mod cases;
+pub mod cast;
 pub mod columns;
 pub mod inputs;
 pub mod parquet;

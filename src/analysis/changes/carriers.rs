@@ -7,8 +7,6 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::Float64Type;
 use arrow_array::{Array, Float64Array, RecordBatch};
 use rayon::prelude::*;
 
@@ -132,10 +130,8 @@ impl Carriers {
         Carriers::of_columns(serving.num_rows(), checks, clusters, |name| {
             let column = serving.column_by_name(name)?;
             if column.data_type().is_numeric() {
-                let cast = arrow_cast::cast(column, &arrow_schema::DataType::Float64).ok()?;
-                return Some(Serving::Numeric(Cow::Owned(
-                    cast.as_primitive::<Float64Type>().clone(),
-                )));
+                let values = crate::table::cast::to_f64(column).ok()?;
+                return Some(Serving::Numeric(Cow::Owned(values)));
             }
             // Codes, not a String per row: each distinct value is looked up once.
             let (codes, names) = access::codes(serving, name)?;

@@ -4,15 +4,16 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Float64Type;
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch};
-use arrow_schema::{DataType, Schema};
+use arrow_schema::Schema;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{ClusterError, ClusterParams, MAX_CATEGORIES};
+use crate::table::cast;
 
 /// A numeric feature: `z = (x − mean) / sd`, missing → `median`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,7 +168,7 @@ pub(crate) fn check_categorical(schema: &Schema, name: &str) -> Result<(), Clust
         .map_err(|_| ClusterError::UnknownColumn {
             column: name.to_string(),
         })?;
-    if arrow_cast::can_cast_types(field.data_type(), &DataType::Utf8) {
+    if cast::utf8_able(field.data_type()) {
         Ok(())
     } else {
         Err(ClusterError::NotCategorical {
@@ -184,12 +185,10 @@ fn numeric_column(batch: &RecordBatch, name: &str) -> Result<Float64Array, Clust
         .ok_or(ClusterError::UnknownColumn {
             column: name.to_string(),
         })?;
-    let cast =
-        arrow_cast::cast(column, &DataType::Float64).map_err(|e| ClusterError::NotNumeric {
-            column: name.to_string(),
-            data_type: format!("{} ({e})", column.data_type()),
-        })?;
-    Ok(cast.as_primitive::<Float64Type>().clone())
+    cast::to_f64(column).map_err(|e| ClusterError::NotNumeric {
+        column: name.to_string(),
+        data_type: format!("{} ({e})", column.data_type()),
+    })
 }
 
 fn categorical_column(batch: &RecordBatch, name: &str) -> Result<ArrayRef, ClusterError> {
@@ -199,10 +198,11 @@ fn categorical_column(batch: &RecordBatch, name: &str) -> Result<ArrayRef, Clust
         .ok_or(ClusterError::UnknownColumn {
             column: name.to_string(),
         })?;
-    arrow_cast::cast(column, &DataType::Utf8).map_err(|e| ClusterError::NotCategorical {
+    let text = cast::to_utf8(column).map_err(|e| ClusterError::NotCategorical {
         column: name.to_string(),
         data_type: format!("{} ({e})", column.data_type()),
-    })
+    })?;
+    Ok(Arc::new(text))
 }
 
 /// Code of a null or unknown category.

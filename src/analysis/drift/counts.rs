@@ -31,6 +31,7 @@ use crate::analysis::window::Window;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::table::cases::{access, FeatureKind, JoinStats};
+use crate::table::cast;
 use crate::table::schema;
 
 /// What a block of rebuilt rows holds.
@@ -393,7 +394,7 @@ fn rebuild(
                 let target = baseline
                     .column_by_name(&c.name)
                     .map_or(DataType::Utf8, |b| b.data_type().clone());
-                let array = arrow_cast::cast(&array, &target).unwrap_or(array);
+                let array = cast::to_type(&array, &target).unwrap_or(array);
                 fields.push(Field::new(&c.name, array.data_type().clone(), true));
                 columns.push(array);
             }
@@ -461,7 +462,7 @@ fn resolve(config: &Config, baseline: &RecordBatch, profile: &Profile) -> Result
                         new_null_array(v.data_type(), rows - v.len()).as_ref(),
                     ])
                     .ok()?;
-                    arrow_cast::cast(&padded, field.data_type()).ok()
+                    cast::to_type(&padded, field.data_type()).ok()
                 });
             placed.unwrap_or_else(|| new_null_array(field.data_type(), rows))
         })

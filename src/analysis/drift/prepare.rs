@@ -50,8 +50,7 @@ pub(super) struct Sorted {
 impl Sorted {
     pub(super) fn new(column: Option<&ArrayRef>, rows: usize) -> Sorted {
         let values = column
-            .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Float64).ok())
-            .map(|c| c.as_primitive::<arrow_array::types::Float64Type>().clone())
+            .and_then(|c| crate::table::cast::to_f64(c).ok())
             .unwrap_or_else(|| arrow_array::Float64Array::new_null(rows));
         let (order, runs) = match counted_order(&values) {
             Some((order, runs)) => (order, Some(runs)),
@@ -247,8 +246,7 @@ impl Text {
         coded.unwrap_or_else(|| {
             Text::Plain(
                 column
-                    .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
-                    .map(|a| a.as_string::<i32>().clone())
+                    .and_then(|c| crate::table::cast::to_utf8(c).ok())
                     .unwrap_or_else(|| arrow_array::StringArray::from(Vec::<Option<&str>>::new())),
             )
         })

@@ -126,8 +126,8 @@ fn leaf(array: &dyn Array, test: &Test, len: usize) -> Option<Truth> {
         DataType::Utf8View => text(array.as_string_view(), test, len),
         // Coded categories: the test on the strings (a cast, one column at a time).
         DataType::Dictionary(_, value) if value.is_string() => {
-            let strings = arrow_cast::cast(array, &DataType::Utf8).ok()?;
-            return leaf(strings.as_ref(), test, len);
+            let strings = crate::table::cast::to_utf8(array).ok()?;
+            return leaf(&strings, test, len);
         }
         DataType::Float64 => number(array.as_primitive::<Float64Type>(), test, len, Num::Float),
         DataType::Float32 => number(array.as_primitive::<Float32Type>(), test, len, |v| {

@@ -156,15 +156,14 @@ fn most_common_model(batch: &RecordBatch) -> Option<ModelIdentity> {
     let text = |name: &str| {
         let column = batch.column_by_name(name)?;
         match column.data_type() {
-            arrow_schema::DataType::Utf8 => Some(column.clone()),
+            arrow_schema::DataType::Utf8 => Some(column.as_string::<i32>().clone()),
             arrow_schema::DataType::Dictionary(_, value) if value.is_string() => {
-                arrow_cast::cast(column, &arrow_schema::DataType::Utf8).ok()
+                crate::table::cast::to_utf8(column).ok()
             }
             _ => None,
         }
     };
     let (m, v) = (text(schema::MODEL)?, text(schema::MODEL_VERSION)?);
-    let (m, v) = (m.as_string::<i32>(), v.as_string::<i32>());
     let mut counts: BTreeMap<ModelIdentity, u64> = BTreeMap::new();
     for i in (0..m.len()).filter(|&i| m.is_valid(i) && v.is_valid(i)) {
         let id = ModelIdentity {

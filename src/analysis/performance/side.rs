@@ -49,13 +49,12 @@ pub(super) fn labels(cases: &RecordBatch, config: &Config) -> (Vec<Option<bool>>
 fn label_versions(cases: &RecordBatch) -> Vec<Option<Arc<str>>> {
     let Some(text) = cases
         .column_by_name(schema::LABEL_VERSION)
-        .and_then(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).ok())
+        .and_then(|c| crate::table::cast::to_utf8(c).ok())
     else {
         return vec![None; cases.num_rows()];
     };
     let mut seen: Vec<Arc<str>> = Vec::new();
-    text.as_string::<i32>()
-        .iter()
+    text.iter()
         .map(|v| {
             v.map(|v| match seen.iter().find(|s| &***s == v) {
                 Some(s) => s.clone(),

@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::DataType;
 
 use super::bins::Binning;
 use super::suppress::Structure;
@@ -261,9 +259,8 @@ fn code(baseline: &RecordBatch, cases: &RecordBatch, name: &str, kind: FeatureKi
     let column = cases.column_by_name(name).expect("selected present");
     let (codes, cell_kind) = match kind {
         FeatureKind::Categorical => {
-            let text = arrow_cast::cast(column, &DataType::Utf8)
-                .unwrap_or_else(|_| arrow_array::new_null_array(&DataType::Utf8, column.len()));
-            let text = text.as_string::<i32>();
+            let text = crate::table::cast::to_utf8(column)
+                .unwrap_or_else(|_| arrow_array::StringArray::new_null(column.len()));
             let codes = (0..text.len())
                 .map(|i| {
                     if text.is_valid(i) {

@@ -4,13 +4,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 
 use super::{kind_of, Cell, Key, Manifest, Profile, FORMAT_VERSION};
 use crate::error::{Error, Result};
+use crate::table::cast;
 use crate::table::parquet::{read_all, TableWriter};
 use crate::table::parts::expand_inputs;
 
@@ -121,14 +120,10 @@ pub fn read(path: &Path) -> Result<Profile> {
                 .ok_or_else(|| invalid(format!("no column {name:?}")))
         };
         let text = |name: &str| -> Result<StringArray> {
-            let c = arrow_cast::cast(column(name)?, &DataType::Utf8)
-                .map_err(|e| invalid(format!("column {name:?}: {e}")))?;
-            Ok(c.as_string::<i32>().clone())
+            cast::to_utf8(column(name)?).map_err(|e| invalid(format!("column {name:?}: {e}")))
         };
         let int = |name: &str| -> Result<Int64Array> {
-            let c = arrow_cast::cast(column(name)?, &DataType::Int64)
-                .map_err(|e| invalid(format!("column {name:?}: {e}")))?;
-            Ok(c.as_primitive::<Int64Type>().clone())
+            cast::to_i64(column(name)?).map_err(|e| invalid(format!("column {name:?}: {e}")))
         };
         let (baselines, kinds, features, subgroups, values) = (
             text("baseline")?,
@@ -189,8 +184,7 @@ fn manifest_of_columns(batches: &[RecordBatch]) -> std::result::Result<Manifest,
             let c = batch
                 .column_by_name(name)
                 .ok_or_else(|| format!("no column {name:?} and no {MANIFEST_KEY} metadata"))?;
-            let c = arrow_cast::cast(c, &DataType::Utf8).map_err(|e| e.to_string())?;
-            Ok(c.as_string::<i32>().clone())
+            cast::to_utf8(c).map_err(|e| e.to_string())
         };
         let (b, s) = (text("baseline")?, text("site")?);
         for i in 0..batch.num_rows() {

@@ -4,15 +4,13 @@
 //! so that one validation path ([`super::row::validate`]) judges every format alike.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch, StringArray};
-use arrow_schema::{DataType, Schema, TimeUnit};
+use arrow_array::{Array, PrimitiveArray, RecordBatch, StringArray};
+use arrow_schema::{DataType, Schema};
 
 use super::row::{RawRow, TimeCell};
-use crate::table::schema;
+use crate::table::{cast, schema};
 
 /// Our field name → the column name in the log (identity unless `logs.columns` maps it).
 #[derive(Debug, Clone)]
@@ -82,15 +80,14 @@ impl Cells {
                 continue;
             };
             if *ours == schema::TIMESTAMP && matches!(column.data_type(), DataType::Timestamp(..)) {
-                let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
-                let cast =
-                    arrow_cast::cast(column, &utc).map_err(|e| format!("column {name:?}: {e}"))?;
-                micros = Some(cast.as_primitive::<TimestampMicrosecondType>().clone());
+                let utc = cast::to_timestamp_us_utc(column)
+                    .map_err(|e| format!("column {name:?}: {e}"))?;
+                micros = Some(utc);
                 text.push(None);
                 continue;
             }
             text.push(Some(
-                as_text(column).map_err(|e| format!("column {name:?}: {e}"))?,
+                cast::to_utf8(column).map_err(|e| format!("column {name:?}: {e}"))?,
             ));
         }
         Ok(Cells {
@@ -141,15 +138,6 @@ impl Cells {
             latency_ms: cell(8),
         }
     }
-}
-
-fn as_text(column: &ArrayRef) -> Result<StringArray, arrow_schema::ArrowError> {
-    let cast: ArrayRef = if column.data_type() == &DataType::Utf8 {
-        Arc::clone(column)
-    } else {
-        arrow_cast::cast(column, &DataType::Utf8)?
-    };
-    Ok(cast.as_string::<i32>().clone())
 }
 
 #[cfg(test)]

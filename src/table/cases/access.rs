@@ -1,15 +1,16 @@
 //! Column accessors used by the analyses: a case-table column as plain values.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int8Type, UInt32Type};
+use arrow_array::types::Int8Type;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
+
+use crate::table::cast;
 
 /// Numeric values of `name` as f64 (null or non-finite → None).
 pub fn numeric(batch: &RecordBatch, name: &str) -> Option<Vec<Option<f64>>> {
     let column = batch.column_by_name(name)?;
-    let cast = arrow_cast::cast(column, &DataType::Float64).ok()?;
-    let values = cast.as_primitive::<Float64Type>();
+    let values = cast::to_f64(column).ok()?;
     Some(
         (0..values.len())
             .map(|i| (values.is_valid(i) && values.value(i).is_finite()).then(|| values.value(i)))
@@ -20,8 +21,7 @@ pub fn numeric(batch: &RecordBatch, name: &str) -> Option<Vec<Option<f64>>> {
 /// Text values of `name` (null → None).
 pub fn text(batch: &RecordBatch, name: &str) -> Option<Vec<Option<String>>> {
     let column = batch.column_by_name(name)?;
-    let cast = arrow_cast::cast(column, &DataType::Utf8).ok()?;
-    let values = cast.as_string::<i32>();
+    let values = cast::to_utf8(column).ok()?;
     Some(
         (0..values.len())
             .map(|i| values.is_valid(i).then(|| values.value(i).to_string()))
@@ -35,10 +35,8 @@ pub fn text(batch: &RecordBatch, name: &str) -> Option<Vec<Option<String>>> {
 pub fn codes(batch: &RecordBatch, name: &str) -> Option<(Vec<Option<u32>>, Vec<String>)> {
     let column = batch.column_by_name(name)?;
     if let Some(dict) = column.as_any_dictionary_opt() {
-        let keys = arrow_cast::cast(dict.keys(), &DataType::UInt32).ok()?;
-        let keys = keys.as_primitive::<UInt32Type>();
-        let values = arrow_cast::cast(dict.values(), &DataType::Utf8).ok()?;
-        let values = values.as_string::<i32>();
+        let keys = cast::to_u32(dict.keys()).ok()?;
+        let values = cast::to_utf8(dict.values()).ok()?;
         let names = (0..values.len())
             .map(|i| values.value(i).to_string())
             .collect();
@@ -50,8 +48,7 @@ pub fn codes(batch: &RecordBatch, name: &str) -> Option<(Vec<Option<u32>>, Vec<S
             .collect();
         return Some((codes, names));
     }
-    let cast = arrow_cast::cast(column, &DataType::Utf8).ok()?;
-    let values = cast.as_string::<i32>();
+    let values = cast::to_utf8(column).ok()?;
     let mut index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
     let mut names: Vec<String> = Vec::new();
     let mut codes = Vec::with_capacity(values.len());
@@ -95,7 +92,9 @@ pub fn decoded(batch: &RecordBatch) -> Result<RecordBatch, arrow_schema::ArrowEr
     for (field, column) in schema.fields().iter().zip(batch.columns()) {
         if coded(field.data_type()) {
             fields.push(field.as_ref().clone().with_data_type(DataType::Utf8));
-            columns.push(arrow_cast::cast(column, &DataType::Utf8)?);
+            let text = cast::to_utf8(column)
+                .map_err(|e| arrow_schema::ArrowError::CastError(e.to_string()))?;
+            columns.push(std::sync::Arc::new(text) as arrow_array::ArrayRef);
         } else {
             fields.push(field.as_ref().clone());
             columns.push(column.clone());

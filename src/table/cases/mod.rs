@@ -285,9 +285,9 @@ impl KeyJoin {
                         {
                             taken
                         }
-                        _ => {
-                            arrow_cast::cast(&taken, &DataType::Utf8).map_err(|e| e.to_string())?
-                        }
+                        _ => Arc::new(
+                            crate::table::cast::to_utf8(&taken).map_err(|e| e.to_string())?,
+                        ),
                     };
                     (text.data_type().clone(), text)
                 }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, StringBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::types::Float64Type;
 use arrow_array::{Array, ArrayRef, UInt32Array};
 use arrow_schema::DataType;
 use rayon::prelude::*;
 
 use crate::stats::quantile::median;
+use crate::table::cast::{to_f64, to_utf8};
 
 /// Units keyed by UID in order of first appearance (deterministic: `scan` writes rows in
 /// sorted path order). The hash table holds unit numbers only (4 bytes a slot, the key is
@@ -150,8 +150,7 @@ impl UnitRows {
 
 /// Median of each unit's non-null values (numeric columns of any integer/float type).
 pub(super) fn unit_medians(column: &ArrayRef, units: &UnitRows) -> Result<ArrayRef, String> {
-    let values = arrow_cast::cast(column, &DataType::Float64).map_err(|e| e.to_string())?;
-    let values = values.as_primitive::<Float64Type>();
+    let values = to_f64(column).map_err(|e| e.to_string())?;
     let mut out = Float64Builder::with_capacity(units.len());
     let mut scratch = Vec::new();
     for rows in (0..units.len()).map(|u| units.rows(u)) {
@@ -181,10 +180,9 @@ pub(super) fn single_numeric(
         }
         None => column.clone(),
     };
-    let cast = arrow_cast::cast(&taken, &DataType::Float64).map_err(|e| e.to_string())?;
-    let values = cast.as_primitive::<Float64Type>();
+    let values = to_f64(&taken).map_err(|e| e.to_string())?;
     if values.iter().flatten().all(f64::is_finite) {
-        return Ok(cast);
+        return Ok(Arc::new(values));
     }
     Ok(Arc::new(
         values
@@ -206,8 +204,7 @@ pub(super) fn unit_first(column: &ArrayRef, units: &UnitRows) -> Result<ArrayRef
             }
         }
         _ => {
-            let text = arrow_cast::cast(column, &DataType::Utf8).map_err(|e| e.to_string())?;
-            let text = text.as_string::<i32>();
+            let text = to_utf8(column).map_err(|e| e.to_string())?;
             for u in 0..units.len() {
                 let r = units.rows(u)[0] as usize;
                 out.append_option(text.is_valid(r).then(|| text.value(r)));
