@@ -246,18 +246,35 @@ fn split(
     }
     match bins {
         None => {
+            // Each side's values as codes (a dictionary column's own keys: no string per
+            // row), then one code per name that occurs, in order of first appearance.
             let text = |batch: &RecordBatch| {
-                let column = batch.column_by_name(column).expect("checked above");
-                crate::table::cast::to_utf8(column).map_err(|e| format!("column {column:?}: {e}"))
+                access::codes(batch, column).ok_or_else(|| {
+                    let array = batch.column_by_name(column).expect("checked above");
+                    match crate::table::cast::to_utf8(array) {
+                        Err(e) => format!("column {column:?}: {e}"),
+                        Ok(_) => format!("column {column:?}: expected text"),
+                    }
+                })
             };
             let (tb, ts) = (text(baseline)?, text(serving)?);
-            let (tb, ts) = (&tb, &ts);
             let mut index: HashMap<&str, u32> = HashMap::new();
-            let mut coded = [Vec::with_capacity(tb.len()), Vec::with_capacity(ts.len())];
-            for (side, text) in [tb, ts].into_iter().enumerate() {
-                for v in text {
-                    let next = index.len() as u32;
-                    coded[side].push(v.map_or(UNPLACED, |v| *index.entry(v).or_insert(next)));
+            let mut coded = [
+                Vec::with_capacity(tb.0.len()),
+                Vec::with_capacity(ts.0.len()),
+            ];
+            for (side, (codes, names)) in [&tb, &ts].into_iter().enumerate() {
+                const UNSEEN: u32 = UNPLACED - 1;
+                let mut remap = vec![UNSEEN; names.len()];
+                for code in codes {
+                    coded[side].push(code.map_or(UNPLACED, |c| {
+                        let c = c as usize;
+                        if remap[c] == UNSEEN {
+                            let next = index.len() as u32;
+                            remap[c] = *index.entry(names[c].as_str()).or_insert(next);
+                        }
+                        remap[c]
+                    }));
                 }
             }
             let [b, s] = coded;
@@ -389,5 +406,50 @@ mod tests {
         assert_eq!(cross.names, ["≥65 × M", "<18 × F", "≥65 × F"]);
         assert_eq!(cross.baseline, [0, 1, UNPLACED]);
         assert_eq!(cross.serving, [UNPLACED, 2]);
+    }
+
+    #[test]
+    fn a_split_by_dictionary_coded_text_is_the_split_by_the_same_text_plain() {
+        use arrow_array::{DictionaryArray, Int8Array, StringArray};
+        use std::sync::Arc;
+        // Keys into values with a duplicate ("GE" twice), one never used ("Canon"), a
+        // null key and a null value.
+        let values = StringArray::from(vec![
+            Some("GE"),
+            Some("Canon"),
+            Some("AGFA"),
+            None,
+            Some("GE"),
+        ]);
+        let keys = Int8Array::from(vec![Some(4), Some(2), None, Some(0), Some(3), Some(2)]);
+        let coded = DictionaryArray::try_new(keys, Arc::new(values)).unwrap();
+        let plain = StringArray::from(vec![
+            Some("GE"),
+            Some("AGFA"),
+            None,
+            Some("GE"),
+            None,
+            Some("AGFA"),
+        ]);
+        let batch = |a: arrow_array::ArrayRef| {
+            RecordBatch::try_from_iter(vec![("manufacturer", a)]).unwrap()
+        };
+        let baseline = batch(Arc::new(StringArray::from(vec![
+            Some("SIEMENS"),
+            Some("GE"),
+        ])));
+        let defs: Vec<Subgroup> = serde_norway::from_str("[{by: manufacturer}]").unwrap();
+        let of = |serving: &RecordBatch| {
+            let r = resolve(&defs, &baseline, serving).unwrap();
+            let p = &r.partitions[0];
+            (p.names.clone(), p.baseline.clone(), p.serving.clone())
+        };
+        let want = of(&batch(Arc::new(plain)));
+        assert_eq!(
+            want.0,
+            ["AGFA", "GE", "SIEMENS"],
+            "only the names that occur, sorted"
+        );
+        assert_eq!(of(&batch(Arc::new(coded))), want);
     }
 }
