@@ -20,7 +20,12 @@ const _: () = assert!(MISSING == UNPLACED);
 // Prepared codes are handed to the carriers as they are.
 const _: () = assert!(MISSING == crate::analysis::changes::NO_CODE);
 
-/// One feature prepared on both sides.
+/// Each distinct value, ascending, and how many rows have it.
+pub(super) type Runs = Vec<(f64, usize)>;
+
+/// One feature prepared on both sides (a score of columns a run: the size of the variants
+/// does not matter).
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Prepared {
     Numeric {
         baseline: Sorted,
@@ -44,7 +49,7 @@ pub(super) struct Sorted {
     /// For a column of at most [`COUNTED_VALUES`] distinct values: each value, ascending,
     /// and how many rows have it (the runs of `order`). A subgroup's sorted sample is then
     /// counted row by row, in row order, instead of read at random in value order.
-    pub(super) runs: Option<Vec<(f64, usize)>>,
+    pub(super) runs: Option<Runs>,
 }
 
 impl Sorted {
@@ -98,16 +103,19 @@ pub(super) fn expand(runs: impl Iterator<Item = (f64, usize)> + Clone) -> Vec<f6
 }
 
 /// Most acquisition parameters take a handful of values (kVp, slice thickness, matrix
-/// size): those are ordered by counting, with no sort and no 16-byte (row, value) pair per
-/// row. Above this many distinct values the sort is used.
-const COUNTED_VALUES: usize = 64;
+/// size), and ages in whole years some 90: those are ordered by counting, with no sort and
+/// no 16-byte (row, value) pair per row. Above this many distinct values (one byte a row,
+/// `u8::MAX` for none) the sort is used.
+const COUNTED_VALUES: usize = u8::MAX as usize;
 
 /// The rows with a finite value, ascending by value (rows of one value in row order: the
 /// same sequence of values as the sort gives), and each value with its count, when the
 /// column has at most [`COUNTED_VALUES`] distinct values.
-fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Vec<(f64, usize)>)> {
+fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Runs)> {
     // Each value's bucket in order of first appearance (bit-equal is total_cmp-equal).
     let mut distinct: Vec<u64> = Vec::new();
+    let mut bucket_of: HashMap<u64, u8, ahash::RandomState> =
+        HashMap::with_hasher(crate::table::fast_hasher());
     let mut bucket = vec![u8::MAX; values.len()];
     let mut last: Option<(u64, u8)> = None;
     for (row, v) in values.iter().enumerate() {
@@ -117,14 +125,16 @@ fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Vec<(f
         let b = match last {
             Some((l, b)) if l == bits => b,
             _ => {
-                let b = match distinct.iter().position(|&d| d == bits) {
-                    Some(b) => b,
+                let b = match bucket_of.get(&bits) {
+                    Some(&b) => b,
                     None if distinct.len() < COUNTED_VALUES => {
                         distinct.push(bits);
-                        distinct.len() - 1
+                        let b = (distinct.len() - 1) as u8;
+                        bucket_of.insert(bits, b);
+                        b
                     }
                     None => return None,
-                } as u8;
+                };
                 last = Some((bits, b));
                 b
             }

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::build::{categorical_check, insufficient_subgroup, numeric_check, overall_checks};
-use super::prepare::{expand, Column, Prepared, Sorted, MISSING};
+use super::prepare::{Column, Prepared, Sorted, MISSING};
 use crate::analysis::findings::Check;
 use crate::analysis::subgroups::{Partition, Resolved, UNPLACED};
 use crate::config::DriftConfig;
@@ -151,6 +151,33 @@ impl Places {
 /// Per partition, per member: what a pass over one side collected.
 type PerMember<T> = Vec<Vec<T>>;
 
+/// One side of a numeric column, per member of each compared partition.
+enum Picked {
+    /// The member's sorted sample.
+    Samples(PerMember<Vec<f64>>),
+    /// How many of the member's rows have each of `values` (ascending).
+    Counted {
+        values: Vec<f64>,
+        counts: PerMember<Vec<u32>>,
+    },
+}
+
+impl Picked {
+    /// Member `k` of partition `j`'s sorted sample (expanded into `buffer` when counted).
+    fn sample<'a>(&'a self, j: usize, k: usize, buffer: &'a mut Vec<f64>) -> &'a [f64] {
+        match self {
+            Picked::Samples(samples) => &samples[j][k],
+            Picked::Counted { values, counts } => {
+                buffer.clear();
+                for (&value, &n) in values.iter().zip(&counts[j][k]) {
+                    buffer.extend(std::iter::repeat_n(value, n as usize));
+                }
+                buffer
+            }
+        }
+    }
+}
+
 fn per_member<T: Clone>(compared: &[(&Partition, &[Member])], fill: T) -> PerMember<T> {
     compared
         .iter()
@@ -210,8 +237,9 @@ fn split_checks(
     let checks: PerMember<Vec<Check>> = match &column.prepared {
         Prepared::Numeric { baseline, serving } => {
             // Each member's sorted sample. Filtering the sorted order keeps it sorted; a
-            // few-valued column is counted in row order and each count expanded.
-            let pick = |side: &Sorted, at: &[u32]| -> PerMember<Vec<f64>> {
+            // few-valued column is counted in row order, and each member's counts are
+            // expanded when its check runs, into buffers reused from member to member.
+            let pick = |side: &Sorted, at: &[u32]| -> Picked {
                 match &side.runs {
                     Some(runs) => {
                         let mut bucket = vec![u8::MAX; side.values.len()];
@@ -222,18 +250,9 @@ fn split_checks(
                             }
                             next += n;
                         }
+                        let values = runs.iter().map(|r| r.0).collect();
                         let counts = count_places(at, &bucket, u8::MAX, runs.len(), compared);
-                        counts
-                            .into_iter()
-                            .map(|members| {
-                                members
-                                    .into_iter()
-                                    .map(|n| {
-                                        expand(runs.iter().zip(n).map(|(r, n)| (r.0, n as usize)))
-                                    })
-                                    .collect()
-                            })
-                            .collect()
+                        Picked::Counted { values, counts }
                     }
                     None => {
                         let mut out = per_member(compared, Vec::new());
@@ -246,7 +265,7 @@ fn split_checks(
                                 }
                             }
                         }
-                        out
+                        Picked::Samples(out)
                     }
                 }
             };
@@ -254,10 +273,12 @@ fn split_checks(
                 pick(baseline, &places.baseline),
                 pick(serving, &places.serving),
             );
-            (b.into_iter().zip(s).zip(compared))
-                .map(|((b, s), (_, members))| {
-                    (b.iter().zip(&s).zip(members.iter()))
-                        .map(|((b, s), m)| {
+            let (mut bb, mut sb) = (Vec::new(), Vec::new());
+            (compared.iter().enumerate())
+                .map(|(j, (_, members))| {
+                    (members.iter().enumerate())
+                        .map(|(k, m)| {
+                            let (b, s) = (b.sample(j, k, &mut bb), s.sample(j, k, &mut sb));
                             vec![numeric_check(
                                 column,
                                 b,
