@@ -103,10 +103,13 @@ pub(super) fn expand(runs: impl Iterator<Item = (f64, usize)> + Clone) -> Vec<f6
 }
 
 /// Most acquisition parameters take a handful of values (kVp, slice thickness, matrix
-/// size), and ages in whole years some 90: those are ordered by counting, with no sort and
-/// no 16-byte (row, value) pair per row. Above this many distinct values (one byte a row,
-/// `u8::MAX` for none) the sort is used.
-const COUNTED_VALUES: usize = u8::MAX as usize;
+/// size), ages in whole years some 90, pixel spacings and exposures some thousands: those
+/// are ordered by counting, with no sort and no 16-byte (row, value) pair per row. Above
+/// this many distinct values (a [`Bucket`] a row, its `MAX` for none) the sort is used.
+const COUNTED_VALUES: usize = Bucket::MAX as usize;
+
+/// A value's rank among a counted column's distinct values.
+pub(super) type Bucket = u16;
 
 /// The rows with a finite value, ascending by value (rows of one value in row order: the
 /// same sequence of values as the sort gives), and each value with its count, when the
@@ -114,10 +117,10 @@ const COUNTED_VALUES: usize = u8::MAX as usize;
 fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Runs)> {
     // Each value's bucket in order of first appearance (bit-equal is total_cmp-equal).
     let mut distinct: Vec<u64> = Vec::new();
-    let mut bucket_of: HashMap<u64, u8, ahash::RandomState> =
+    let mut bucket_of: HashMap<u64, Bucket, ahash::RandomState> =
         HashMap::with_hasher(crate::table::fast_hasher());
-    let mut bucket = vec![u8::MAX; values.len()];
-    let mut last: Option<(u64, u8)> = None;
+    let mut bucket = vec![Bucket::MAX; values.len()];
+    let mut last: Option<(u64, Bucket)> = None;
     for (row, v) in values.iter().enumerate() {
         let Some(bits) = v.filter(|v| v.is_finite()).map(f64::to_bits) else {
             continue;
@@ -129,7 +132,7 @@ fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Runs)>
                     Some(&b) => b,
                     None if distinct.len() < COUNTED_VALUES => {
                         distinct.push(bits);
-                        let b = (distinct.len() - 1) as u8;
+                        let b = (distinct.len() - 1) as Bucket;
                         bucket_of.insert(bits, b);
                         b
                     }
@@ -147,7 +150,7 @@ fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Runs)>
         f64::from_bits(distinct[x]).total_cmp(&f64::from_bits(distinct[y]))
     });
     let mut count = vec![0usize; distinct.len()];
-    for &b in bucket.iter().filter(|&&b| b != u8::MAX) {
+    for &b in bucket.iter().filter(|&&b| b != Bucket::MAX) {
         count[b as usize] += 1;
     }
     let mut start = vec![0usize; distinct.len()];
@@ -157,7 +160,7 @@ fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Runs)>
         next += count[b];
     }
     let mut order = vec![0u32; next];
-    for (row, &b) in bucket.iter().enumerate().filter(|(_, &b)| b != u8::MAX) {
+    for (row, &b) in bucket.iter().enumerate().filter(|(_, &b)| b != Bucket::MAX) {
         order[start[b as usize]] = row as u32;
         start[b as usize] += 1;
     }

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::build::{categorical_check, insufficient_subgroup, numeric_check, overall_checks};
-use super::prepare::{Column, Prepared, Sorted, MISSING};
+use super::prepare::{Bucket, Column, Prepared, Sorted, MISSING};
 use crate::analysis::findings::Check;
 use crate::analysis::subgroups::{Partition, Resolved, UNPLACED};
 use crate::config::DriftConfig;
@@ -242,16 +242,16 @@ fn split_checks(
             let pick = |side: &Sorted, at: &[u32]| -> Picked {
                 match &side.runs {
                     Some(runs) => {
-                        let mut bucket = vec![u8::MAX; side.values.len()];
+                        let mut bucket = vec![Bucket::MAX; side.values.len()];
                         let mut next = 0;
                         for (b, &(_, n)) in runs.iter().enumerate() {
                             for &row in &side.order[next..next + n] {
-                                bucket[row as usize] = b as u8;
+                                bucket[row as usize] = b as Bucket;
                             }
                             next += n;
                         }
                         let values = runs.iter().map(|r| r.0).collect();
-                        let counts = count_places(at, &bucket, u8::MAX, runs.len(), compared);
+                        let counts = count_places(at, &bucket, Bucket::MAX, runs.len(), compared);
                         Picked::Counted { values, counts }
                     }
                     None => {
