@@ -240,35 +240,40 @@ pub fn load(dir: &Path) -> Result<Snapshot> {
     }
     let manifest: Manifest = serde_norway::from_str(&text)
         .map_err(|e| Error::invalid(&manifest_path, format!("invalid manifest: {e}")))?;
-    for file in &manifest.files {
-        let path = dir.join(&file.name);
-        if !path.is_file() {
-            return Err(Error::invalid(&path, "listed in the manifest but missing"));
-        }
-        let actual = sha256_file(&path)?;
-        if actual != file.sha256 {
-            return Err(Error::invalid(
-                &path,
-                format!(
-                    "SHA-256 {actual} does not match the manifest ({}); the snapshot was altered",
-                    file.sha256
-                ),
-            ));
-        }
-    }
     if !manifest.files.iter().any(|f| f.name == CASES) {
         return Err(Error::invalid(&manifest_path, format!("lists no {CASES}")));
     }
-    let cases_path = dir.join(CASES);
-    let (_, batches) = read_all(&cases_path)?;
-    let cases = concat(&cases_path, batches)?;
+    // The digests are checked while the files are parsed (the parse is thrown away if a
+    // digest fails, and the digest's error is the one reported).
     let listed = |name: &str| manifest.files.iter().any(|f| f.name == name);
-    let cluster = listed(CLUSTER)
-        .then(|| read_json(&dir.join(CLUSTER), "cluster model"))
-        .transpose()?;
-    let calibration = listed(CALIBRATION)
-        .then(|| read_json(&dir.join(CALIBRATION), "calibration"))
-        .transpose()?;
+    let (verified, parsed) = rayon::join(
+        || {
+            use rayon::prelude::*;
+            manifest
+                .files
+                .par_iter()
+                .try_for_each(|file| verify(dir, file))
+        },
+        || -> Result<_> {
+            let cases_path = dir.join(CASES);
+            let (cases, meta) = rayon::join(
+                || read_all(&cases_path).and_then(|(_, b)| concat(&cases_path, b)),
+                || -> Result<_> {
+                    let cluster = listed(CLUSTER)
+                        .then(|| read_json(&dir.join(CLUSTER), "cluster model"))
+                        .transpose()?;
+                    let calibration = listed(CALIBRATION)
+                        .then(|| read_json(&dir.join(CALIBRATION), "calibration"))
+                        .transpose()?;
+                    Ok((cluster, calibration))
+                },
+            );
+            let (cluster, calibration) = meta?;
+            Ok((cases?, cluster, calibration))
+        },
+    );
+    verified?;
+    let (cases, cluster, calibration) = parsed?;
     Ok(Snapshot {
         cluster,
         calibration,
@@ -277,6 +282,25 @@ pub fn load(dir: &Path) -> Result<Snapshot> {
         manifest,
         cases,
     })
+}
+
+/// Checks that a listed file exists and has the manifest's SHA-256.
+fn verify(dir: &Path, file: &FileDigest) -> Result<()> {
+    let path = dir.join(&file.name);
+    if !path.is_file() {
+        return Err(Error::invalid(&path, "listed in the manifest but missing"));
+    }
+    let actual = sha256_file(&path)?;
+    if actual != file.sha256 {
+        return Err(Error::invalid(
+            &path,
+            format!(
+                "SHA-256 {actual} does not match the manifest ({}); the snapshot was altered",
+                file.sha256
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Stages `value` as pretty JSON at `path` and lists it (with `rows`) in `files`.
