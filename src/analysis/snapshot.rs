@@ -249,10 +249,14 @@ pub fn load(dir: &Path) -> Result<Snapshot> {
     let (verified, parsed) = rayon::join(
         || {
             use rayon::prelude::*;
-            manifest
+            // Every file checked, the first failure in manifest order reported (the same
+            // error whichever thread finishes first).
+            let checked: Vec<Result<()>> = manifest
                 .files
                 .par_iter()
-                .try_for_each(|file| verify(dir, file))
+                .map(|file| verify(dir, file))
+                .collect();
+            checked.into_iter().collect::<Result<()>>()
         },
         || -> Result<_> {
             let cases_path = dir.join(CASES);
