@@ -252,45 +252,160 @@ pub fn read_columns_coded(
     } else {
         metadata
     };
-    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
-    let rows = builder.metadata().file_metadata().num_rows().max(1) as usize;
+    let rows = metadata.metadata().file_metadata().num_rows().max(1) as usize;
     let batch_rows = match any_coded {
-        true => row_group_rows(builder.metadata()).unwrap_or(rows),
+        true => row_group_rows(metadata.metadata()).unwrap_or(rows),
         false => rows,
     };
-    let builder = match wanted {
-        Some(names) => {
-            let roots = schema
-                .fields()
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| names.contains(&f.name().as_str()))
-                .map(|(i, _)| i);
-            let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), roots);
-            builder.with_projection(mask)
-        }
-        None => builder,
-    };
-    let reader = builder
-        .with_batch_size(batch_rows.min(MAX_BATCH_ROWS))
-        .build()
-        .map_err(|source| ParquetFileError::PlanRead {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let read_schema = arrow_array::RecordBatchReader::schema(&reader);
-    let mut batches =
-        reader
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| ParquetFileError::DecodeBatch {
+    let roots: Vec<usize> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| is_wanted(f.name()))
+        .map(|(i, _)| i)
+        .collect();
+    let groups = column_groups(&metadata, &roots, 2 * rayon::current_num_threads());
+    let read = |file: File, roots: Option<&[usize]>| {
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone());
+        let builder = match roots {
+            Some(roots) => {
+                let mask = parquet::arrow::ProjectionMask::roots(
+                    builder.parquet_schema(),
+                    roots.iter().copied(),
+                );
+                builder.with_projection(mask)
+            }
+            None => builder,
+        };
+        let reader = builder
+            .with_batch_size(batch_rows.min(MAX_BATCH_ROWS))
+            .build()
+            .map_err(|source| ParquetFileError::PlanRead {
                 path: path.to_path_buf(),
                 source,
             })?;
+        let read_schema = arrow_array::RecordBatchReader::schema(&reader);
+        let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|source| {
+            ParquetFileError::DecodeBatch {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        Ok::<_, ParquetFileError>((read_schema, batches))
+    };
+    let (read_schema, mut batches) = match groups.len() {
+        0 | 1 => read(file, wanted.map(|_| roots.as_slice()))?,
+        _ => {
+            // Each group of columns decoded on its own thread, by its own reader of the
+            // same footer: the i-th batches of every group hold the same rows.
+            use rayon::prelude::*;
+            let parts = groups
+                .par_iter()
+                .map(|group| {
+                    let file = File::open(path).map_err(|source| ParquetFileError::Open {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
+                    read(file, Some(group))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            side_by_side(path, &roots, &groups, parts)?
+        }
+    };
     // A file without rows is a table without rows (a night with no cases), not an error:
     // its one empty batch carries the columns read.
     if batches.is_empty() {
         batches.push(RecordBatch::new_empty(read_schema));
     }
+    Ok((schema, batches))
+}
+
+/// The columns `roots` split into at most `most` groups of about the same compressed
+/// size, each group's columns in file order; no split (one group or none) when the file
+/// has nested columns, fewer than two columns are read, or it has no rows.
+fn column_groups(
+    metadata: &parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    roots: &[usize],
+    most: usize,
+) -> Vec<Vec<usize>> {
+    let parquet = metadata.metadata();
+    let flat =
+        parquet.file_metadata().schema_descr().num_columns() == metadata.schema().fields().len();
+    let n = most.min(roots.len());
+    if !flat || n < 2 || parquet.file_metadata().num_rows() == 0 {
+        return vec![roots.to_vec()];
+    }
+    let size = |root: usize| -> i64 {
+        parquet
+            .row_groups()
+            .iter()
+            .map(|g| g.column(root).compressed_size())
+            .sum()
+    };
+    let mut by_size: Vec<(i64, usize)> = roots.iter().map(|&r| (size(r), r)).collect();
+    by_size.sort_by(|a, b| b.cmp(a));
+    let mut groups: Vec<(i64, Vec<usize>)> = vec![(0, Vec::new()); n];
+    for (bytes, root) in by_size {
+        let lightest = groups
+            .iter_mut()
+            .min_by_key(|(total, _)| *total)
+            .expect("at least two groups");
+        lightest.0 += bytes;
+        lightest.1.push(root);
+    }
+    groups
+        .into_iter()
+        .map(|(_, mut group)| {
+            group.sort_unstable();
+            group
+        })
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
+/// The batches of column groups read apart, put back together: batch by batch, the
+/// columns in `roots` (file) order.
+fn side_by_side(
+    path: &Path,
+    roots: &[usize],
+    groups: &[Vec<usize>],
+    parts: Vec<(SchemaRef, Vec<RecordBatch>)>,
+) -> Result<(SchemaRef, Vec<RecordBatch>), ParquetFileError> {
+    let join_error = |source| ParquetFileError::JoinBatches {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Where each root's column is: (group, column within the group).
+    let place: Vec<(usize, usize)> = roots
+        .iter()
+        .map(|root| {
+            groups
+                .iter()
+                .enumerate()
+                .find_map(|(g, group)| group.iter().position(|r| r == root).map(|c| (g, c)))
+                .expect("every root is in a group")
+        })
+        .collect();
+    let fields: Vec<arrow_schema::FieldRef> = place
+        .iter()
+        .map(|&(g, c)| parts[g].0.field(c).clone().into())
+        .collect();
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+    let n_batches = parts[0].1.len();
+    if parts.iter().any(|(_, b)| b.len() != n_batches) {
+        return Err(join_error(ArrowError::SchemaError(
+            "column groups read in different numbers of batches".into(),
+        )));
+    }
+    let batches = (0..n_batches)
+        .map(|i| {
+            let columns = place
+                .iter()
+                .map(|&(g, c)| parts[g].1[i].column(c).clone())
+                .collect();
+            RecordBatch::try_new(schema.clone(), columns).map_err(join_error)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((schema, batches))
 }
 
@@ -308,9 +423,9 @@ fn row_group_rows(metadata: &parquet::file::metadata::ParquetMetaData) -> Option
 /// text at 2 GiB).
 const MAX_BATCH_ROWS: usize = 4 * 1024 * 1024;
 
-/// One batch from many (empty input gives an error naming the file). Column by column,
-/// each column's pieces freed once joined, so the copy costs one column at a time rather
-/// than the whole table twice.
+/// One batch from many (empty input gives an error naming the file). Column by column
+/// (a column to a thread), each column's pieces freed once joined, so the copy costs a
+/// column or two at a time rather than the whole table twice.
 pub fn concat(path: &Path, mut batches: Vec<RecordBatch>) -> Result<RecordBatch, ParquetFileError> {
     if batches.len() == 1 {
         return Ok(batches.pop().expect("one batch"));
@@ -341,11 +456,16 @@ pub fn concat(path: &Path, mut batches: Vec<RecordBatch>) -> Result<RecordBatch,
             column.push(array.clone());
         }
     }
-    let mut columns = Vec::with_capacity(pieces.len());
-    for column in pieces {
-        let parts: Vec<&dyn arrow_array::Array> = column.iter().map(|a| a.as_ref()).collect();
-        columns.push(arrow_select::concat::concat(&parts).map_err(join_error)?);
-    }
+    // Columns joined in parallel, each column's pieces freed once it is joined.
+    use rayon::prelude::*;
+    let columns = pieces
+        .into_par_iter()
+        .map(|column| {
+            let parts: Vec<&dyn arrow_array::Array> = column.iter().map(|a| a.as_ref()).collect();
+            arrow_select::concat::concat(&parts)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(join_error)?;
     RecordBatch::try_new(schema, columns).map_err(join_error)
 }
 
@@ -362,6 +482,74 @@ mod tests {
     fn batch(name: &str, values: Vec<i32>) -> RecordBatch {
         let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Int32, false)]));
         RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(values))]).unwrap()
+    }
+
+    #[test]
+    fn columns_read_in_parallel_groups_come_back_whole_and_in_file_order() {
+        use arrow_array::cast::AsArray;
+        use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("groups.parquet");
+        let rows = 10;
+        let text = |prefix: &str| -> arrow_array::ArrayRef {
+            Arc::new(arrow_array::StringArray::from_iter_values(
+                (0..rows).map(|i| format!("{prefix}{}", i % 3)),
+            ))
+        };
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("b", DataType::Utf8, false),
+            Field::new("a", DataType::Int32, false),
+            Field::new("c", DataType::Float64, false),
+            Field::new("d", DataType::Utf8, false),
+        ]));
+        let table = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                text("kernel-"),
+                Arc::new(Int32Array::from_iter_values(0..rows as i32)),
+                Arc::new(arrow_array::Float64Array::from_iter_values(
+                    (0..rows).map(|i| i as f64 / 2.0),
+                )),
+                text("site-"),
+            ],
+        )
+        .unwrap();
+        // Four row groups (3, 3, 3, 1 rows), so batches follow them.
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(3))
+            .build();
+        let mut writer =
+            ArrowWriter::try_new(File::create(&path).unwrap(), schema, Some(props)).unwrap();
+        writer.write(&table).unwrap();
+        writer.close().unwrap();
+
+        let metadata =
+            ArrowReaderMetadata::load(&File::open(&path).unwrap(), ArrowReaderOptions::new())
+                .unwrap();
+        let groups = column_groups(&metadata, &[0, 1, 3], 4);
+        assert!(groups.len() > 1, "the read is split: {groups:?}");
+        assert_eq!(column_groups(&metadata, &[1], 4), vec![vec![1]]);
+
+        let (file_schema, batches) =
+            read_columns_coded(&path, Some(&["d", "a", "b"]), &["b"]).unwrap();
+        assert_eq!(file_schema.fields().len(), 4, "the file's whole schema");
+        assert_eq!(batches.len(), 4, "one batch a row group");
+        let read = concat(&path, batches).unwrap();
+        let names: Vec<String> = read
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, ["b", "a", "d"]);
+        assert!(matches!(
+            read.column(0).data_type(),
+            DataType::Dictionary(..)
+        ));
+        let b = crate::table::cast::to_utf8(read.column(0)).unwrap();
+        assert_eq!(&b, table.column(0).as_string::<i32>());
+        assert_eq!(read.column(1).as_ref(), table.column(1).as_ref());
+        assert_eq!(read.column(2).as_ref(), table.column(3).as_ref());
     }
 
     #[test]
