@@ -490,7 +490,7 @@ mod tests {
         use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("groups.parquet");
-        let rows = 10;
+        let rows: i32 = 10;
         let text = |prefix: &str| -> arrow_array::ArrayRef {
             Arc::new(arrow_array::StringArray::from_iter_values(
                 (0..rows).map(|i| format!("{prefix}{}", i % 3)),
@@ -506,7 +506,7 @@ mod tests {
             schema.clone(),
             vec![
                 text("kernel-"),
-                Arc::new(Int32Array::from_iter_values(0..rows as i32)),
+                Arc::new(Int32Array::from_iter_values(0..rows)),
                 Arc::new(arrow_array::Float64Array::from_iter_values(
                     (0..rows).map(|i| i as f64 / 2.0),
                 )),
