@@ -183,10 +183,10 @@ impl Window {
     }
 
     /// A window read in two stages, so that neither side's UIDs are alive beside the
-    /// feature columns: first the keys (the headers' unit UID, the inferences' key and
-    /// timestamp; both sides' columns checked) and the join on them ([`KeyJoin`]), the
-    /// keys then freed; then the features and the inference columns carried, each table
-    /// read in parallel with the other. At a million cases the UIDs are ~45 MB a side.
+    /// header features: first the keys (the headers' unit UID, the inferences' key and
+    /// timestamp; both sides' columns checked) and the join on them ([`KeyJoin`]), with
+    /// the inference columns carried read alongside; the keys then freed, then the
+    /// features read. At a million cases the UIDs are ~45 MB a side.
     fn read_staged(
         snapshot: &Snapshot,
         headers: &[PathBuf],
@@ -209,18 +209,6 @@ impl Window {
             .column(0)
             .as_string_opt::<i32>()
             .ok_or_else(|| invalid("the unit's key is not text".into()))?;
-        let join = match &inference_keys {
-            Some(rows) => {
-                let keyed = cases::inference_keys(rows).map_err(invalid)?;
-                KeyJoin::new(keys, Some(keyed), needs.key)
-            }
-            None => KeyJoin::new(keys, None, needs.key),
-        }
-        .map_err(invalid)?;
-        let (header_rows, inference_rows) =
-            (header_keys.num_rows(), inference_keys.map(|i| i.num_rows()));
-        drop(header_keys);
-
         let features: Vec<Feature> = match &needs.features {
             None => manifest.features.clone(),
             Some(names) => manifest
@@ -235,14 +223,31 @@ impl Window {
             .copied()
             .filter(|c| needs.inference.as_ref().is_none_or(|n| n.contains(c)))
             .collect();
-        let (feature_rows, carried_rows) = rayon::join(
-            || stack(headers, |h| load_header_features(h, &features)),
+        // The inference columns carried are read while the join is worked out (its
+        // inserts are serial: the other thread would wait); the header features after,
+        // once the UIDs are freed. A join error is reported first, then a feature read's,
+        // then a carried read's, as when they were read one after the other.
+        let (join, carried_rows) = rayon::join(
+            || -> Result<KeyJoin> {
+                let keyed = inference_keys
+                    .as_ref()
+                    .map(cases::inference_keys)
+                    .transpose()
+                    .map_err(invalid)?;
+                KeyJoin::new(keys, keyed, needs.key).map_err(invalid)
+            },
             || {
                 (!inferences.is_empty())
                     .then(|| stack(inferences, |p| load_inference_columns(p, &carried)))
             },
         );
-        let (feature_rows, carried_rows) = (feature_rows?, carried_rows.transpose()?);
+        let join = join?;
+        let (header_rows, inference_rows) =
+            (header_keys.num_rows(), inference_keys.map(|i| i.num_rows()));
+        drop(header_keys);
+
+        let feature_rows = stack(headers, |h| load_header_features(h, &features))?;
+        let carried_rows = carried_rows.transpose()?;
         let carried_names_empty = carried.is_empty();
         let changed = |path: &PathBuf| {
             Error::invalid(

@@ -14,13 +14,15 @@ use crate::stats::quantile::median;
 use crate::table::cast::{to_f64, to_utf8};
 
 /// Units keyed by UID in order of first appearance (deterministic: `scan` writes rows in
-/// sorted path order). The hash table holds unit numbers only (4 bytes a slot, the key is
-/// read back from the unit's first row), hashed with aHash: on a million 60-byte UIDs,
-/// SipHash and a map of `&str` keys were the largest cost and ~50 MB of a drift run.
+/// sorted path order). The hash table holds each unit's first row and number (8 bytes a
+/// slot; the key is read back from that row, with no lookup in between), hashed with
+/// aHash: on a million 60-byte UIDs, SipHash and a map of `&str` keys were the largest
+/// cost and ~50 MB of a drift run.
 pub(super) struct UnitIndex<'a> {
     keys: &'a arrow_array::StringArray,
     hasher: ahash::RandomState,
-    table: hashbrown::HashTable<u32>,
+    /// (first row, unit) of each unit.
+    table: hashbrown::HashTable<(u32, u32)>,
     /// Unit → its first row.
     pub(super) first_row: Vec<u32>,
     /// Row → its unit (`u32::MAX`: no key).
@@ -53,18 +55,18 @@ impl<'a> UnitIndex<'a> {
     }
 
     fn insert(&mut self, key: &str, hash: u64, row: u32) -> u32 {
-        let (keys, first_row, hasher) = (self.keys, &mut self.first_row, &self.hasher);
+        let (keys, hasher) = (self.keys, &self.hasher);
         let entry = self.table.entry(
             hash,
-            |&u| keys.value(first_row[u as usize] as usize) == key,
-            |&u| hasher.hash_one(keys.value(first_row[u as usize] as usize)),
+            |&(r, _)| keys.value(r as usize) == key,
+            |&(r, _)| hasher.hash_one(keys.value(r as usize)),
         );
         match entry {
-            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Occupied(e) => e.get().1,
             hashbrown::hash_table::Entry::Vacant(e) => {
-                let unit = first_row.len() as u32;
-                first_row.push(row);
-                e.insert(unit);
+                let unit = self.first_row.len() as u32;
+                self.first_row.push(row);
+                e.insert((row, unit));
                 unit
             }
         }
@@ -82,8 +84,8 @@ impl<'a> UnitIndex<'a> {
     pub(crate) fn get(&self, key: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
         self.table
-            .find(hash, |&u| self.key(u as usize) == key)
-            .copied()
+            .find(hash, |&(r, _)| self.keys.value(r as usize) == key)
+            .map(|&(_, unit)| unit)
     }
 
     pub(super) fn n_units(&self) -> usize {
