@@ -294,7 +294,7 @@ pub fn read_columns_coded(
         Ok::<_, ParquetFileError>((read_schema, batches))
     };
     let (read_schema, mut batches) = match groups.len() {
-        0 | 1 => read(file, wanted.map(|_| roots.as_slice()))?,
+        ..=1 => read(file, wanted.map(|_| roots.as_slice()))?,
         _ => {
             // Each group of columns decoded on its own thread, by its own reader of the
             // same footer: the i-th batches of every group hold the same rows.
@@ -308,7 +308,9 @@ pub fn read_columns_coded(
                     })?;
                     read(file, Some(group))
                 })
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?; // the first failure in column order
             side_by_side(path, &roots, &groups, parts)?
         }
     };
@@ -464,7 +466,9 @@ pub fn concat(path: &Path, mut batches: Vec<RecordBatch>) -> Result<RecordBatch,
             let parts: Vec<&dyn arrow_array::Array> = column.iter().map(|a| a.as_ref()).collect();
             arrow_select::concat::concat(&parts)
         })
-        .collect::<Result<Vec<_>, _>>()
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>() // the first failure in column order
         .map_err(join_error)?;
     RecordBatch::try_new(schema, columns).map_err(join_error)
 }

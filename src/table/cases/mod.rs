@@ -260,7 +260,9 @@ impl KeyJoin {
         let built = features
             .par_iter()
             .map(|feature| feature_column(feature, headers, &groups, firsts.as_ref(), single))
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Result<Vec<_>, String>>()?; // the first failing feature, in order
         for (field, column) in built {
             fields.push(field);
             columns.push(column);
