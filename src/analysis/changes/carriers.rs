@@ -42,6 +42,18 @@ impl Bits {
         Bits { words, count }
     }
 
+    /// The set of `rows` (each row at most once; rows from `n` on are left out).
+    fn from_rows(rows: impl Iterator<Item = u32>, n: usize) -> Bits {
+        let mut words = vec![0u64; n.div_ceil(64)];
+        let mut count = 0;
+        for r in rows.map(|r| r as usize).filter(|&r| r < n) {
+            let (word, bit) = (r / 64, 1u64 << (r % 64));
+            count += usize::from(words[word] & bit == 0);
+            words[word] |= bit;
+        }
+        Bits { words, count }
+    }
+
     pub fn len(&self) -> usize {
         self.count
     }
@@ -113,6 +125,15 @@ impl Coincidence {
 /// codes into `names` ([`NO_CODE`]: no value).
 pub enum Serving<'a> {
     Numeric(Cow<'a, Float64Array>),
+    /// Numbers with the rows that have a finite value ascending by value (`total_cmp`),
+    /// and, for a column of few distinct values, each value with its count (the runs of
+    /// `order`): drift's sorted columns. The carriers are read off ranges of `order`, with
+    /// no search or lookup per row (at a million cases that was ~10 % of a drift run).
+    Ordered {
+        values: &'a Float64Array,
+        order: &'a [u32],
+        runs: Option<&'a [(f64, usize)]>,
+    },
     Coded {
         codes: Cow<'a, [u32]>,
         names: Cow<'a, [String]>,
@@ -212,6 +233,37 @@ fn drift_carriers(column: &Serving, check: &Check, n: usize) -> Option<Bits> {
                 n,
             ))
         }
+        (
+            Distribution::Numeric {
+                edges,
+                baseline,
+                serving: counts,
+                ..
+            },
+            Serving::Ordered { values, order, .. },
+        ) => {
+            let up = grew(baseline, counts);
+            let bins = up.len();
+            if bins == 0 || edges.len() != bins + 1 {
+                return None;
+            }
+            if !edges.windows(2).all(|w| w[0] <= w[1]) {
+                let values = Serving::Numeric(Cow::Borrowed(*values));
+                return drift_carriers(&values, check, n);
+            }
+            // Bin j holds the values from edges[j] (the first bin: from the lowest) to the
+            // next inner edge, as `bin` above counts them: a range of `order` each.
+            let below = |e: f64| order.partition_point(|&r| values.value(r as usize) < e);
+            let mut cuts = vec![0];
+            cuts.extend(edges[1..bins].iter().map(|&e| below(e)));
+            cuts.push(order.len());
+            Some(Bits::from_rows(
+                (0..bins)
+                    .filter(|&j| up[j])
+                    .flat_map(|j| order[cuts[j]..cuts[j + 1]].iter().copied()),
+                n,
+            ))
+        }
         (Distribution::Numeric { .. }, Serving::Coded { .. }) => None,
         (
             Distribution::Categorical {
@@ -228,16 +280,7 @@ fn drift_carriers(column: &Serving, check: &Check, n: usize) -> Option<Bits> {
                 // A feature with few numeric values is compared as categories named by its
                 // values ("5", "0.625"): match those numerically, each distinct value once.
                 Serving::Numeric(values) => {
-                    let named: Vec<Option<f64>> =
-                        categories.iter().map(|c| c.parse::<f64>().ok()).collect();
-                    let code = |v: f64| {
-                        named
-                            .iter()
-                            .position(|c| {
-                                c.is_some_and(|c| (c - v).abs() <= 1e-9 * v.abs().max(1.0))
-                            })
-                            .or(other)
-                    };
+                    let code = value_code(categories, other);
                     let mut seen: HashMap<u64, bool, ahash::RandomState> =
                         HashMap::with_hasher(crate::table::fast_hasher());
                     let mut carried = |v: f64| {
@@ -247,6 +290,45 @@ fn drift_carriers(column: &Serving, check: &Check, n: usize) -> Option<Bits> {
                     };
                     Some(Bits::from_flags(
                         (0..values.len()).map(|i| value(values, i).is_some_and(&mut carried)),
+                        n,
+                    ))
+                }
+                Serving::Ordered {
+                    values,
+                    order,
+                    runs,
+                } => {
+                    let code = value_code(categories, other);
+                    // Rows of one value are next to each other in `order`: (value, rows).
+                    let groups: Vec<(f64, usize)> = match runs {
+                        Some(runs) => runs.to_vec(),
+                        None => {
+                            let mut groups: Vec<(f64, usize)> = Vec::new();
+                            for v in order.iter().map(|&r| values.value(r as usize)) {
+                                match groups.last_mut() {
+                                    Some((last, count)) if last.to_bits() == v.to_bits() => {
+                                        *count += 1
+                                    }
+                                    _ => groups.push((v, 1)),
+                                }
+                            }
+                            groups
+                        }
+                    };
+                    let mut start = 0;
+                    let ranges: Vec<std::ops::Range<usize>> = groups
+                        .iter()
+                        .map(|&(v, count)| {
+                            start += count;
+                            (v, start - count..start)
+                        })
+                        .filter(|(v, _)| code(*v).is_some_and(|i| up[i]))
+                        .map(|(_, rows)| rows)
+                        .collect();
+                    Some(Bits::from_rows(
+                        ranges
+                            .into_iter()
+                            .flat_map(|rows| order[rows].iter().copied()),
                         n,
                     ))
                 }
@@ -268,6 +350,18 @@ fn drift_carriers(column: &Serving, check: &Check, n: usize) -> Option<Bits> {
                 }
             }
         }
+    }
+}
+
+/// The category of a numeric value among categories named by values ("5", "0.625"), or
+/// `other`.
+fn value_code(categories: &[String], other: Option<usize>) -> impl Fn(f64) -> Option<usize> {
+    let named: Vec<Option<f64>> = categories.iter().map(|c| c.parse::<f64>().ok()).collect();
+    move |v: f64| {
+        named
+            .iter()
+            .position(|c| c.is_some_and(|c| (c - v).abs() <= 1e-9 * v.abs().max(1.0)))
+            .or(other)
     }
 }
 
@@ -343,6 +437,94 @@ mod tests {
         assert!(apart.strength.abs() < 0.05, "{apart:?}");
         // Too few to compare.
         assert!(coincidence(&bits(&[1, 2, 3], n), &bits(&a, n), n).is_none());
+    }
+
+    /// Drift's sorted columns give the same carriers as the values read row by row: binned
+    /// and as categories named by values, with and without runs, with missing and
+    /// non-finite values, values on the edges and beyond the ends.
+    #[test]
+    fn ordered_columns_carry_the_same_rows_as_the_values() {
+        let n = 500;
+        let pick = [0.0, -0.0, 1.0, 2.5, 3.0, 7.0, -4.0, 100.0];
+        let values: Float64Array = (0..n)
+            .map(|i: usize| match (i * 7919) % 13 {
+                0 => None,
+                1 => Some(f64::NAN),
+                2 => Some(f64::INFINITY),
+                k => Some(pick[(i * 31 + k) % pick.len()]),
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..n as u32)
+            .filter(|&r| values.is_valid(r as usize) && values.value(r as usize).is_finite())
+            .collect();
+        order.sort_by(|&x, &y| {
+            values
+                .value(x as usize)
+                .total_cmp(&values.value(y as usize))
+        });
+        let mut runs: Vec<(f64, usize)> = Vec::new();
+        for v in order.iter().map(|&r| values.value(r as usize)) {
+            match runs.last_mut() {
+                Some((last, count)) if last.to_bits() == v.to_bits() => *count += 1,
+                _ => runs.push((v, 1)),
+            }
+        }
+        let numeric = |edges: Vec<f64>, baseline: Vec<u64>, serving: Vec<u64>| Check {
+            distribution: Some(Distribution::Numeric {
+                edges,
+                baseline,
+                serving,
+                baseline_median: 0.0,
+                serving_median: 0.0,
+                moved: None,
+            }),
+            ..Check::new(Kind::FeatureDrift, "x", "ks")
+        };
+        let categorical = |categories: &[&str], baseline: Vec<u64>, serving: Vec<u64>| Check {
+            distribution: Some(Distribution::Categorical {
+                categories: categories.iter().map(|c| c.to_string()).collect(),
+                baseline,
+                serving,
+                changed: None,
+            }),
+            ..Check::new(Kind::FeatureDrift, "x", "chi2")
+        };
+        let checks = [
+            numeric(vec![0.0, 1.0, 3.0, 8.0], vec![10, 50, 40], vec![30, 20, 50]),
+            numeric(
+                vec![-5.0, 0.0, 2.5, 50.0],
+                vec![50, 10, 40],
+                vec![20, 40, 40],
+            ),
+            // Unordered edges: read row by row.
+            numeric(vec![0.0, 3.0, 1.0, 8.0], vec![10, 50, 40], vec![5, 20, 75]),
+            categorical(
+                &["0", "3", "7", "(other)"],
+                vec![40, 30, 20, 10],
+                vec![20, 40, 10, 30],
+            ),
+            categorical(&["100", "1", "2.5"], vec![10, 60, 30], vec![40, 30, 30]),
+        ];
+        let row_by_row = Serving::Numeric(Cow::Borrowed(&values));
+        for check in &checks {
+            let want = drift_carriers(&row_by_row, check, n).unwrap();
+            assert!(!want.is_empty() && want.len() < order.len(), "{want:?}");
+            for runs in [Some(runs.as_slice()), None] {
+                let ordered = Serving::Ordered {
+                    values: &values,
+                    order: &order,
+                    runs,
+                };
+                let got = drift_carriers(&ordered, check, n).unwrap();
+                assert_eq!(
+                    got,
+                    want,
+                    "{:?}, runs {}",
+                    check.distribution,
+                    runs.is_some()
+                );
+            }
+        }
     }
 
     /// z and strength against scipy.stats.hypergeom (scripts/fixtures_changes.py).

@@ -77,7 +77,11 @@ pub fn checks_with_carriers(
     let carriers = Carriers::of_columns(n, &checks, None, |name| {
         let column = columns.iter().find(|c| c.name == name)?;
         Some(match &column.prepared {
-            Prepared::Numeric { serving, .. } => Serving::Numeric(Cow::Borrowed(&serving.values)),
+            Prepared::Numeric { serving, .. } => Serving::Ordered {
+                values: &serving.values,
+                order: &serving.order,
+                runs: serving.runs.as_deref(),
+            },
             Prepared::Categorical { serving, names, .. } => Serving::Coded {
                 codes: Cow::Borrowed(serving),
                 names: Cow::Borrowed(names),

@@ -120,13 +120,20 @@ fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Runs)>
     let mut bucket_of: HashMap<u64, Bucket, ahash::RandomState> =
         HashMap::with_hasher(crate::table::fast_hasher());
     let mut bucket = vec![Bucket::MAX; values.len()];
-    let mut last: Option<(u64, Bucket)> = None;
+    // A direct-mapped cache in front of the map: a handful of values always hit it, with
+    // a multiply and a compare a row instead of a hash lookup (~10 % of a drift run at a
+    // million cases). Empty slots hold a NaN's bits, which no finite value has.
+    const SLOTS: usize = 256;
+    let mut cache = [(u64::MAX, Bucket::MAX); SLOTS];
+    let slot =
+        |bits: u64| (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.ilog2())) as usize;
     for (row, v) in values.iter().enumerate() {
         let Some(bits) = v.filter(|v| v.is_finite()).map(f64::to_bits) else {
             continue;
         };
-        let b = match last {
-            Some((l, b)) if l == bits => b,
+        let cached = &mut cache[slot(bits)];
+        let b = match *cached {
+            (c, b) if c == bits => b,
             _ => {
                 let b = match bucket_of.get(&bits) {
                     Some(&b) => b,
@@ -138,7 +145,7 @@ fn counted_order(values: &arrow_array::Float64Array) -> Option<(Vec<u32>, Runs)>
                     }
                     None => return None,
                 };
-                last = Some((bits, b));
+                *cached = (bits, b);
                 b
             }
         };
