@@ -299,38 +299,16 @@ fn drift_carriers(column: &Serving, check: &Check, n: usize) -> Option<Bits> {
                     runs,
                 } => {
                     let code = value_code(categories, other);
-                    // Rows of one value are next to each other in `order`: (value, rows).
-                    let groups: Vec<(f64, usize)> = match runs {
-                        Some(runs) => runs.to_vec(),
-                        None => {
-                            let mut groups: Vec<(f64, usize)> = Vec::new();
-                            for v in order.iter().map(|&r| values.value(r as usize)) {
-                                match groups.last_mut() {
-                                    Some((last, count)) if last.to_bits() == v.to_bits() => {
-                                        *count += 1
-                                    }
-                                    _ => groups.push((v, 1)),
-                                }
-                            }
-                            groups
-                        }
-                    };
-                    let mut start = 0;
-                    let ranges: Vec<std::ops::Range<usize>> = groups
-                        .iter()
-                        .map(|&(v, count)| {
-                            start += count;
-                            (v, start - count..start)
-                        })
-                        .filter(|(v, _)| code(*v).is_some_and(|i| up[i]))
-                        .map(|(_, rows)| rows)
-                        .collect();
-                    Some(Bits::from_rows(
-                        ranges
-                            .into_iter()
-                            .flat_map(|rows| order[rows].iter().copied()),
-                        n,
-                    ))
+                    // Rows of one value are next to each other in `order`.
+                    let runs = runs.map_or_else(|| runs_of(values, order), <[_]>::to_vec);
+                    let mut end = 0;
+                    let rows = runs.into_iter().flat_map(|(v, count)| {
+                        end += count;
+                        let rows = &order[end - count..end];
+                        let carried = code(v).is_some_and(|i| up[i]);
+                        (if carried { rows } else { &[] }).iter().copied()
+                    });
+                    Some(Bits::from_rows(rows, n))
                 }
                 Serving::Coded { codes, names } => {
                     let carried: Vec<bool> = names
@@ -363,6 +341,18 @@ fn value_code(categories: &[String], other: Option<usize>) -> impl Fn(f64) -> Op
             .position(|c| c.is_some_and(|c| (c - v).abs() <= 1e-9 * v.abs().max(1.0)))
             .or(other)
     }
+}
+
+/// Each value of `order` (rows ascending by value) with its number of rows.
+fn runs_of(values: &Float64Array, order: &[u32]) -> Vec<(f64, usize)> {
+    let mut runs: Vec<(f64, usize)> = Vec::new();
+    for v in order.iter().map(|&r| values.value(r as usize)) {
+        match runs.last_mut() {
+            Some((last, count)) if last.to_bits() == v.to_bits() => *count += 1,
+            _ => runs.push((v, 1)),
+        }
+    }
+    runs
 }
 
 /// Which clusters grew, from the occupancy check's counts ("all clusters").
@@ -462,13 +452,7 @@ mod tests {
                 .value(x as usize)
                 .total_cmp(&values.value(y as usize))
         });
-        let mut runs: Vec<(f64, usize)> = Vec::new();
-        for v in order.iter().map(|&r| values.value(r as usize)) {
-            match runs.last_mut() {
-                Some((last, count)) if last.to_bits() == v.to_bits() => *count += 1,
-                _ => runs.push((v, 1)),
-            }
-        }
+        let runs = runs_of(&values, &order);
         let numeric = |edges: Vec<f64>, baseline: Vec<u64>, serving: Vec<u64>| Check {
             distribution: Some(Distribution::Numeric {
                 edges,
